@@ -1,0 +1,68 @@
+"""Offsets: code points on the server, UTF-16 code units in the browser (PRODUCT.md Offsets).
+
+Pure functions, no Django: convert at the edge and nowhere else.
+"""
+
+import unicodedata
+
+TATWEEL = "\u0640"
+
+
+def utf16_length(text: str) -> int:
+    """Length of `text` in UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def codepoint_to_utf16(text: str, cp: int) -> int:
+    """UTF-16 offset of code point offset `cp` in `text`."""
+    if not 0 <= cp <= len(text):
+        raise ValueError(f"offset {cp} is outside the text (0..{len(text)})")
+    return utf16_length(text[:cp])
+
+
+def utf16_to_codepoint(text: str, u16: int) -> int:
+    """Code point offset of UTF-16 offset `u16`; refuses an offset inside a surrogate pair."""
+    if u16 < 0:
+        raise ValueError(f"offset {u16} is negative")
+    position = 0
+    for index, char in enumerate(text):
+        if position == u16:
+            return index
+        position += 2 if ord(char) > 0xFFFF else 1
+        if position > u16:
+            raise ValueError(f"offset {u16} falls inside the astral character at {index}")
+    if position == u16:
+        return len(text)
+    raise ValueError(f"offset {u16} is outside the text (0..{position})")
+
+
+def utf16_offsets_table(text: str) -> list[int]:
+    """For every code point offset 0..len(text), its UTF-16 offset (for bulk conversion)."""
+    table = [0] * (len(text) + 1)
+    position = 0
+    for index, char in enumerate(text):
+        table[index] = position
+        position += 2 if ord(char) > 0xFFFF else 1
+    table[len(text)] = position
+    return table
+
+
+def _is_word_char(char: str) -> bool:
+    # Letters, digits, combining marks (Arabic diacritics) and tatweel belong to a word.
+    return char.isalnum() or char == TATWEEL or unicodedata.category(char).startswith("M")
+
+
+def snap_to_words(text: str, start: int, end: int) -> tuple[int, int]:
+    """Widen `[start, end)` to whole words; surrounding spaces inside the selection are
+    trimmed first so a double-click selection with a trailing space snaps cleanly."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if start == end:
+        return start, end
+    while start > 0 and _is_word_char(text[start - 1]) and _is_word_char(text[start]):
+        start -= 1
+    while end < len(text) and _is_word_char(text[end]) and _is_word_char(text[end - 1]):
+        end += 1
+    return start, end

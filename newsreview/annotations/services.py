@@ -1,0 +1,569 @@
+"""Every change to annotations goes through these functions: views, admin, importers and
+commands call them. Each validates its input, runs in one transaction, checks the
+layer's version (optimistic locking) when the caller saw one, and writes the audit trail.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from newsreview.accounts.models import User
+from newsreview.documents.models import Document
+from newsreview.projects.models import EntityType, EventType, RoleType
+
+from .errors import AnnotationError
+from .models import GOLD, AnnotationLayer, Argument, Change, Comment, Event, Span
+
+Label = EntityType | EventType
+State = dict[str, list[dict[str, Any]]]
+
+# Actions the annotator may undo (layer status changes and comments are not).
+UNDOABLE = (
+    "span.add",
+    "span.delete",
+    "span.update",
+    "argument.add",
+    "argument.delete",
+)
+
+
+# --- layers ---------------------------------------------------------------------------
+
+
+def get_or_create_layer(*, document: Document, user: User) -> AnnotationLayer:
+    """The annotator's own layer on `document`, created on first write."""
+    layer, _created = AnnotationLayer.objects.get_or_create(
+        document=document, owner=user, defaults={"kind": AnnotationLayer.Kind.ANNOTATOR}
+    )
+    return layer
+
+
+def get_or_create_named_layer(
+    *, document: Document, name: str, kind: str = AnnotationLayer.Kind.PREANNOTATION
+) -> AnnotationLayer:
+    """A layer with no owner: the gold layer (`name='gold'`) or a pre-annotation layer."""
+    if name == GOLD:
+        kind = AnnotationLayer.Kind.GOLD
+    layer, _created = AnnotationLayer.objects.get_or_create(
+        document=document, owner=None, name=name, defaults={"kind": kind}
+    )
+    return layer
+
+
+def _lock(layer: AnnotationLayer, version: int | None) -> AnnotationLayer:
+    locked = (
+        AnnotationLayer.objects.select_for_update(of=("self",))
+        .select_related("document__project__schema", "owner")
+        .get(pk=layer.pk)
+    )
+    if version is not None and locked.version != version:
+        raise AnnotationError(
+            "stale",
+            _(
+                "This document changed since you opened it (in another tab or by a colleague). "
+                "The page now shows the current annotations; please redo your last action."
+            ),
+        )
+    return locked
+
+
+def _bump(layer: AnnotationLayer) -> None:
+    layer.version += 1
+    fields = ["version", "updated_at"]
+    if layer.status == AnnotationLayer.Status.NEW:
+        layer.status = AnnotationLayer.Status.IN_PROGRESS
+        fields.append("status")
+    layer.save(update_fields=fields)
+
+
+def _record(
+    layer: AnnotationLayer, by: User | None, action: str, before: Any, after: Any
+) -> Change:
+    if action in UNDOABLE and by is not None:
+        # A new action ends the redo chain, as in every editor.
+        Change.objects.filter(layer=layer, user=by, is_redoable=True).update(is_redoable=False)
+    return Change.objects.create(
+        document_id=layer.document_id,
+        layer=layer,
+        user=by,
+        action=action,
+        before=before,
+        after=after,
+    )
+
+
+# --- labels and validation ------------------------------------------------------------
+
+
+def resolve_label(layer: AnnotationLayer, key: str) -> Label:
+    """The entity or event type `key` of the layer's project schema."""
+    schema_id = layer.document.project.schema_id
+    entity = EntityType.objects.filter(schema_id=schema_id, key=key).first()
+    if entity is not None:
+        return entity
+    event = EventType.objects.filter(schema_id=schema_id, key=key).first()
+    if event is not None:
+        return event
+    raise AnnotationError(
+        "unknown_label", _("There is no label “%(key)s” in this project's schema.") % {"key": key}
+    )
+
+
+def _check_label(layer: AnnotationLayer, label: Label) -> None:
+    if label.schema_id != layer.document.project.schema_id:
+        raise AnnotationError(
+            "unknown_label",
+            _("The label “%(key)s” is not part of this project's schema.") % {"key": label.key},
+        )
+
+
+def _check_offsets(text: str, start: Any, end: Any) -> None:
+    if not isinstance(start, int) or not isinstance(end, int) or isinstance(start, bool):
+        raise AnnotationError("bad_offsets", _("Offsets must be whole numbers."))
+    if start < 0 or end > len(text):
+        raise AnnotationError(
+            "out_of_range",
+            _("The span [%(start)s, %(end)s) lies outside the text (0 to %(length)s).")
+            % {"start": start, "end": end, "length": len(text)},
+        )
+    if start >= end:
+        raise AnnotationError("empty_span", _("A span must cover at least one character."))
+    if text[start:end].strip() == "":
+        raise AnnotationError("empty_span", _("A span cannot cover only white space."))
+
+
+def _check_duplicate(
+    layer: AnnotationLayer, start: int, end: int, label: Label, exclude: int | None = None
+) -> None:
+    field = "entity_type" if isinstance(label, EntityType) else "event_type"
+    duplicates = Span.objects.filter(layer=layer, start=start, end=end, **{field: label})
+    if exclude is not None:
+        duplicates = duplicates.exclude(pk=exclude)
+    if duplicates.exists():
+        raise AnnotationError(
+            "duplicate", _("This text already has the label “%(key)s”.") % {"key": label.key}
+        )
+
+
+def _span_of(layer: AnnotationLayer, span: Span | int) -> Span:
+    span_id = span.pk if isinstance(span, Span) else span
+    try:
+        return Span.objects.select_related("entity_type", "event_type").get(pk=span_id, layer=layer)
+    except Span.DoesNotExist:
+        raise AnnotationError(
+            "not_found", _("That annotation no longer exists; the page has been refreshed.")
+        ) from None
+
+
+# --- state records (audit before/after, and what undo/redo restore) -----------------------
+
+
+def _event_record(event: Event) -> dict[str, Any]:
+    return {
+        "id": event.pk,
+        "trigger": event.trigger_id,
+        "event_type": event.event_type_id,
+        "attributes": event.attributes,
+        "type": event.event_type.key,
+    }
+
+
+def _argument_record(argument: Argument) -> dict[str, Any]:
+    return {
+        "id": argument.pk,
+        "event": argument.event_id,
+        "role": argument.role_id,
+        "span": argument.span_id,
+        "role_key": argument.role.key,
+    }
+
+
+def _state(
+    spans: list[Span] = (), events: list[Event] = (), arguments: list[Argument] = ()
+) -> State:
+    return {
+        "spans": [s.as_record() for s in spans],
+        "events": [_event_record(e) for e in events],
+        "arguments": [_argument_record(a) for a in arguments],
+    }
+
+
+def _span_closure(span: Span) -> State:
+    """The span plus everything that goes when it goes: its event and the arguments
+    of that event, and every argument that points at the span."""
+    events = list(Event.objects.filter(trigger=span).select_related("event_type"))
+    arguments = list(
+        Argument.objects.filter(Q(span=span) | Q(event__trigger=span))
+        .select_related("role")
+        .order_by("id")
+    )
+    return _state([span], events, arguments)
+
+
+def _apply_state(layer: AnnotationLayer, remove: State | None, add: State | None) -> None:
+    """Replace the objects of `remove` by those of `add` (same id = updated in place)."""
+    remove = remove or {}
+    add = add or {}
+    keep = {kind: {r["id"] for r in add.get(kind, [])} for kind in ("spans", "events", "arguments")}
+    Argument.objects.filter(
+        pk__in=[r["id"] for r in remove.get("arguments", []) if r["id"] not in keep["arguments"]],
+        event__layer=layer,
+    ).delete()
+    Event.objects.filter(
+        pk__in=[r["id"] for r in remove.get("events", []) if r["id"] not in keep["events"]],
+        layer=layer,
+    ).delete()
+    Span.objects.filter(
+        pk__in=[r["id"] for r in remove.get("spans", []) if r["id"] not in keep["spans"]],
+        layer=layer,
+    ).delete()
+    for r in add.get("spans", []):
+        Span.objects.update_or_create(
+            pk=r["id"],
+            layer=layer,
+            defaults={
+                "start": r["start"],
+                "end": r["end"],
+                "text": r["text"],
+                "entity_type_id": r["entity_type"],
+                "event_type_id": r["event_type"],
+            },
+        )
+    for r in add.get("events", []):
+        Event.objects.update_or_create(
+            pk=r["id"],
+            layer=layer,
+            defaults={
+                "trigger_id": r["trigger"],
+                "event_type_id": r["event_type"],
+                "attributes": r.get("attributes") or {},
+            },
+        )
+    for r in add.get("arguments", []):
+        Argument.objects.update_or_create(
+            pk=r["id"],
+            defaults={"event_id": r["event"], "role_id": r["role"], "span_id": r["span"]},
+        )
+
+
+# --- spans ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def add_span(
+    *,
+    layer: AnnotationLayer,
+    start: int,
+    end: int,
+    label: Label | str,
+    by: User | None,
+    version: int | None = None,
+    text: str | None = None,
+) -> Span:
+    """Label `text[start:end]` of the layer's document. `text` is what the caller saw:
+    the server never trusts it, it only compares it with the stored text.
+    An event type label also creates the event whose trigger the span is."""
+    layer = _lock(layer, version)
+    label = resolve_label(layer, label) if isinstance(label, str) else label
+    _check_label(layer, label)
+    document_text = layer.document.text
+    _check_offsets(document_text, start, end)
+    if text is not None and document_text[start:end] != text:
+        raise AnnotationError(
+            "text_mismatch",
+            _("The selected text does not match the document. Reload the page and select again."),
+        )
+    _check_duplicate(layer, start, end, label)
+    is_event = isinstance(label, EventType)
+    span = Span.objects.create(
+        layer=layer,
+        start=start,
+        end=end,
+        text=document_text[start:end],
+        created_by=by,
+        entity_type=None if is_event else label,
+        event_type=label if is_event else None,
+    )
+    events = [Event.objects.create(layer=layer, trigger=span, event_type=label)] if is_event else []
+    _record(layer, by, "span.add", None, _state([span], events))
+    _bump(layer)
+    return span
+
+
+@transaction.atomic
+def update_span(
+    *,
+    layer: AnnotationLayer,
+    span: Span | int,
+    by: User | None,
+    version: int | None = None,
+    label: Label | str | None = None,
+    start: int | None = None,
+    end: int | None = None,
+) -> Span:
+    """Relabel a span and/or move its edges. A trigger stays a trigger (its event keeps its
+    arguments when the new event type has the same roles) and an entity stays an entity."""
+    layer = _lock(layer, version)
+    span = _span_of(layer, span)
+    before = _span_closure(span)
+    new_label = (
+        span.label
+        if label is None
+        else (resolve_label(layer, label) if isinstance(label, str) else label)
+    )
+    _check_label(layer, new_label)
+    if isinstance(new_label, EventType) != span.is_trigger:
+        raise AnnotationError(
+            "kind_change",
+            _(
+                "An entity cannot become an event trigger or the reverse; delete it and label "
+                "the text again."
+            ),
+        )
+    new_start = span.start if start is None else start
+    new_end = span.end if end is None else end
+    document_text = layer.document.text
+    _check_offsets(document_text, new_start, new_end)
+    _check_duplicate(layer, new_start, new_end, new_label, exclude=span.pk)
+    if isinstance(new_label, EntityType):
+        for argument in Argument.objects.filter(span=span).select_related("role"):
+            _check_role_allows(argument.role, new_label)
+        span.entity_type = new_label
+    else:
+        event = span.event
+        role_keys = set(new_label.roles.values_list("key", flat=True))
+        for argument in event.arguments.select_related("role"):
+            if argument.role.key not in role_keys:
+                raise AnnotationError(
+                    "role_mismatch",
+                    _(
+                        "The event has a “%(role)s” argument that “%(key)s” does not allow; "
+                        "remove it first."
+                    )
+                    % {"role": argument.role.key, "key": new_label.key},
+                )
+        if event.event_type_id != new_label.pk:
+            roles = {r.key: r for r in new_label.roles.all()}
+            for argument in event.arguments.select_related("role"):
+                argument.role = roles[argument.role.key]
+                argument.save(update_fields=["role"])
+            event.event_type = new_label
+            event.save(update_fields=["event_type"])
+        span.event_type = new_label
+    span.start, span.end = new_start, new_end
+    span.text = document_text[new_start:new_end]
+    span.save()
+    _record(layer, by, "span.update", before, _span_closure(span))
+    _bump(layer)
+    return span
+
+
+@transaction.atomic
+def delete_span(
+    *, layer: AnnotationLayer, span: Span | int, by: User | None, version: int | None = None
+) -> None:
+    """Delete a span, its event if it is a trigger, and the arguments that use it."""
+    layer = _lock(layer, version)
+    span = _span_of(layer, span)
+    before = _span_closure(span)
+    span.delete()
+    _record(layer, by, "span.delete", before, None)
+    _bump(layer)
+
+
+# --- events and arguments -------------------------------------------------------------
+
+
+def _check_role_allows(role: RoleType, entity_type: EntityType) -> None:
+    allowed = list(role.allowed_entity_types.all())
+    if allowed and entity_type not in allowed:
+        raise AnnotationError(
+            "role_not_allowed",
+            _("The role “%(role)s” accepts %(allowed)s, not “%(key)s”.")
+            % {
+                "role": role.key,
+                "key": entity_type.key,
+                "allowed": ", ".join(t.key for t in allowed),
+            },
+        )
+
+
+@transaction.atomic
+def add_argument(
+    *,
+    layer: AnnotationLayer,
+    event: Event | int,
+    role: RoleType | str,
+    span: Span | int,
+    by: User | None,
+    version: int | None = None,
+) -> Argument:
+    """Fill `role` of `event` with an entity span of the same layer."""
+    layer = _lock(layer, version)
+    event_id = event.pk if isinstance(event, Event) else event
+    try:
+        event = Event.objects.select_related("event_type", "trigger").get(pk=event_id, layer=layer)
+    except Event.DoesNotExist:
+        raise AnnotationError("not_found", _("That event no longer exists.")) from None
+    if isinstance(role, str):
+        role_obj = event.event_type.roles.filter(key=role).first()
+        if role_obj is None:
+            raise AnnotationError(
+                "unknown_role",
+                _("The event “%(type)s” has no role “%(role)s”.")
+                % {"type": event.event_type.key, "role": role},
+            )
+        role = role_obj
+    elif role.event_type_id != event.event_type_id:
+        raise AnnotationError(
+            "unknown_role",
+            _("The event “%(type)s” has no role “%(role)s”.")
+            % {"type": event.event_type.key, "role": role.key},
+        )
+    span = _span_of(layer, span)
+    if span.is_trigger:
+        raise AnnotationError("not_entity", _("An argument must be an entity, not a trigger."))
+    _check_role_allows(role, span.entity_type)
+    if Argument.objects.filter(event=event, role=role, span=span).exists():
+        raise AnnotationError("duplicate", _("This argument is already linked."))
+    if not role.is_multiple and Argument.objects.filter(event=event, role=role).exists():
+        raise AnnotationError(
+            "role_taken",
+            _("The role “%(role)s” takes one argument and already has one.") % {"role": role.key},
+        )
+    argument = Argument.objects.create(event=event, role=role, span=span)
+    _record(layer, by, "argument.add", None, _state(arguments=[argument]))
+    _bump(layer)
+    return argument
+
+
+@transaction.atomic
+def delete_argument(
+    *,
+    layer: AnnotationLayer,
+    argument: Argument | int,
+    by: User | None,
+    version: int | None = None,
+) -> None:
+    layer = _lock(layer, version)
+    argument_id = argument.pk if isinstance(argument, Argument) else argument
+    try:
+        argument = Argument.objects.select_related("role").get(pk=argument_id, event__layer=layer)
+    except Argument.DoesNotExist:
+        raise AnnotationError("not_found", _("That argument no longer exists.")) from None
+    before = _state(arguments=[argument])
+    argument.delete()
+    _record(layer, by, "argument.delete", before, None)
+    _bump(layer)
+
+
+# --- undo / redo ----------------------------------------------------------------------
+
+
+def _replay(layer: AnnotationLayer, remove: State | None, add: State | None) -> None:
+    try:
+        with transaction.atomic():
+            _apply_state(layer, remove, add)
+    except IntegrityError:
+        raise AnnotationError(
+            "undo_conflict",
+            _("This step cannot be replayed: the annotations changed since. Nothing was changed."),
+        ) from None
+
+
+@transaction.atomic
+def undo(*, layer: AnnotationLayer, by: User, version: int | None = None) -> Change:
+    """Revert `by`'s most recent not yet undone change on the layer."""
+    layer = _lock(layer, version)
+    change = (
+        Change.objects.select_for_update()
+        .filter(layer=layer, user=by, action__in=UNDOABLE, is_undone=False)
+        .order_by("-id")
+        .first()
+    )
+    if change is None:
+        raise AnnotationError("nothing_to_undo", _("There is nothing to undo."))
+    _replay(layer, change.after, change.before)
+    change.is_undone = True
+    change.is_redoable = True
+    change.save(update_fields=["is_undone", "is_redoable"])
+    Change.objects.create(
+        document_id=layer.document_id,
+        layer=layer,
+        user=by,
+        action="undo",
+        before=change.after,
+        after=change.before,
+    )
+    _bump(layer)
+    return change
+
+
+@transaction.atomic
+def redo(*, layer: AnnotationLayer, by: User, version: int | None = None) -> Change:
+    """Re-apply the change `by` undid most recently (undo pops newest first, so that is
+    the oldest of the redoable ones)."""
+    layer = _lock(layer, version)
+    change = (
+        Change.objects.select_for_update()
+        .filter(layer=layer, user=by, is_redoable=True)
+        .order_by("id")
+        .first()
+    )
+    if change is None:
+        raise AnnotationError("nothing_to_redo", _("There is nothing to redo."))
+    _replay(layer, change.before, change.after)
+    change.is_undone = False
+    change.is_redoable = False
+    change.save(update_fields=["is_undone", "is_redoable"])
+    Change.objects.create(
+        document_id=layer.document_id,
+        layer=layer,
+        user=by,
+        action="redo",
+        before=change.before,
+        after=change.after,
+    )
+    _bump(layer)
+    return change
+
+
+# --- layer status and comments ----------------------------------------------------------
+
+
+@transaction.atomic
+def set_layer_status(
+    *, layer: AnnotationLayer, status: str, by: User | None, version: int | None = None
+) -> AnnotationLayer:
+    """Mark a layer done (submit), reopen it, or mark it reviewed."""
+    layer = _lock(layer, version)
+    if status not in AnnotationLayer.Status.values:
+        raise AnnotationError("bad_status", _("Unknown status “%(s)s”.") % {"s": status})
+    before = {"status": layer.status}
+    layer.status = status
+    layer.version += 1
+    layer.save(update_fields=["status", "version", "updated_at"])
+    _record(layer, by, "layer.status", before, {"status": status})
+    return layer
+
+
+@transaction.atomic
+def add_comment(
+    *, layer: AnnotationLayer, text: str, by: User, span: Span | int | None = None
+) -> Comment:
+    layer = _lock(layer, None)
+    text = (text or "").strip()
+    if not text:
+        raise AnnotationError("empty_comment", _("A comment cannot be empty."))
+    if len(text) > 10_000:
+        raise AnnotationError("too_long", _("A comment is limited to 10,000 characters."))
+    span_obj = _span_of(layer, span) if span is not None else None
+    comment = Comment.objects.create(layer=layer, span=span_obj, author=by, text=text)
+    _record(
+        layer, by, "comment.add", None, {"id": comment.pk, "span": comment.span_id, "text": text}
+    )
+    return comment

@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+import hashlib
+from typing import TYPE_CHECKING
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from newsreview.projects.models import Membership, Project
+
+if TYPE_CHECKING:
+    from newsreview.accounts.models import User
+
+
+def text_checksum(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class DocumentQuerySet(models.QuerySet["Document"]):
+    def visible_to(self, user: User) -> DocumentQuerySet:
+        """Documents of the projects `user` belongs to."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(project__memberships__user=user)
+
+    def managed_by(self, user: User) -> DocumentQuerySet:
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(
+            project__memberships__user=user,
+            project__memberships__role=Membership.Role.MANAGER,
+        )
+
+
+class Document(models.Model):
+    """One article. Its text is immutable once any annotation exists (PRODUCT.md)."""
+
+    class Direction(models.TextChoices):
+        RTL = "rtl", _("Right to left")
+        LTR = "ltr", _("Left to right")
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="documents")
+    title = models.CharField(_("title"), max_length=500)
+    text = models.TextField(_("text"))
+    language = models.CharField(_("language"), max_length=16, default="ar")
+    direction = models.CharField(
+        _("direction"), max_length=3, choices=Direction.choices, default=Direction.RTL
+    )
+    source_url = models.URLField(_("source URL"), max_length=2000, blank=True)
+    published_on = models.DateField(_("published"), null=True, blank=True)
+    external_id = models.CharField(_("external id"), max_length=200, blank=True)
+    metadata = models.JSONField(_("metadata"), default=dict, blank=True)
+    checksum = models.CharField(_("text checksum (SHA-256)"), max_length=64, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = DocumentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("document")
+        indexes = [models.Index(fields=["project", "checksum"], name="document_checksum_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "external_id"],
+                condition=~Q(external_id=""),
+                name="document_unique_external_id",
+            ),
+            models.CheckConstraint(
+                condition=Q(direction__in=["rtl", "ltr"]), name="document_valid_direction"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        # The checksum is derived data: keep it in step with the text on every save.
+        self.checksum = text_checksum(self.text)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("documents:document-detail", args=[self.project.slug, self.pk])
+
+    @property
+    def export_id(self) -> str:
+        """The stable id exports carry: the external id, else `NNN_<checksum prefix>`."""
+        return self.external_id or f"{self.pk:03d}_{self.checksum[:16]}"
+
+    @property
+    def is_annotated(self) -> bool:
+        return self.layers.filter(spans__isnull=False).exists()

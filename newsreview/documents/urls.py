@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "documents"
+
+urlpatterns = [
+    path("", views.document_list, name="document-list"),
+    path("documents/<int:document_id>/", views.document_detail, name="document-detail"),
+]

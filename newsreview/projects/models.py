@@ -1,0 +1,214 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from newsreview.accounts.models import User
+
+# Label keys are what exports carry (FORMATS.md §0): ASCII upper case.
+key_validator = RegexValidator(
+    r"^[A-Z][A-Z0-9_]*\Z", _("Use A-Z, digits and _, starting with a letter.")
+)
+colour_validator = RegexValidator(r"^#[0-9A-Fa-f]{6}\Z", _("Use a colour like #1971C2."))
+shortcut_validator = RegexValidator(r"^[a-z0-9]\Z", _("Use one lower-case letter or digit."))
+
+# FORMATS.md §10: keys the app itself uses; no label may take them.
+RESERVED_SHORTCUTS = frozenset("arushkibx")
+
+
+class LabelSchema(models.Model):
+    """A set of entity and event types; projects point at one."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("label schema")
+
+    def __str__(self) -> str:
+        return f"{self.name} (v{self.version})"
+
+
+class LabelBase(models.Model):
+    key = models.CharField(_("key"), max_length=64, validators=[key_validator])
+    name_en = models.CharField(_("English name"), max_length=200)
+    name_ar = models.CharField(_("Arabic name"), max_length=200)
+    colour = models.CharField(_("colour"), max_length=7, validators=[colour_validator])
+    shortcut = models.CharField(
+        _("shortcut key"), max_length=1, blank=True, validators=[shortcut_validator]
+    )
+    order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        abstract = True
+        ordering = ["order", "key"]
+
+    def __str__(self) -> str:
+        return self.key
+
+    @property
+    def name(self) -> str:
+        """The display name in the active UI language."""
+        return self.name_ar if (get_language() or "").startswith("ar") else self.name_en
+
+    @property
+    def shortcut_code(self) -> str:
+        """The physical key (`KeyboardEvent.code`) for the shortcut: FORMATS.md §10."""
+        if not self.shortcut:
+            return ""
+        return f"Digit{self.shortcut}" if self.shortcut.isdigit() else f"Key{self.shortcut.upper()}"
+
+
+class EntityType(LabelBase):
+    schema = models.ForeignKey(LabelSchema, on_delete=models.CASCADE, related_name="entity_types")
+
+    class Meta(LabelBase.Meta):
+        verbose_name = _("entity type")
+        constraints = [
+            models.UniqueConstraint(fields=["schema", "key"], name="entitytype_unique_key"),
+        ]
+
+    kind = "entity"
+
+
+class EventType(LabelBase):
+    schema = models.ForeignKey(LabelSchema, on_delete=models.CASCADE, related_name="event_types")
+
+    class Meta(LabelBase.Meta):
+        verbose_name = _("event type")
+        constraints = [
+            models.UniqueConstraint(fields=["schema", "key"], name="eventtype_unique_key"),
+        ]
+
+    kind = "event"
+
+
+class RoleType(models.Model):
+    """An argument role of an event type; may restrict which entity types fill it."""
+
+    event_type = models.ForeignKey(EventType, on_delete=models.CASCADE, related_name="roles")
+    key = models.CharField(_("key"), max_length=64, validators=[key_validator])
+    name_en = models.CharField(_("English name"), max_length=200)
+    name_ar = models.CharField(_("Arabic name"), max_length=200)
+    allowed_entity_types = models.ManyToManyField(
+        EntityType,
+        blank=True,
+        related_name="allowed_in_roles",
+        help_text=_("Empty means any entity type."),
+    )
+    is_required = models.BooleanField(_("required"), default=False)
+    is_multiple = models.BooleanField(_("may repeat"), default=False)
+    order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "key"]
+        verbose_name = _("role type")
+        constraints = [
+            models.UniqueConstraint(fields=["event_type", "key"], name="roletype_unique_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_type.key}.{self.key}"
+
+    @property
+    def name(self) -> str:
+        return self.name_ar if (get_language() or "").startswith("ar") else self.name_en
+
+
+class ProjectQuerySet(models.QuerySet["Project"]):
+    def visible_to(self, user: User) -> ProjectQuerySet:
+        """Projects `user` is a member of (all of them for a superuser)."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(memberships__user=user).distinct()
+
+    def managed_by(self, user: User) -> ProjectQuerySet:
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(
+            memberships__user=user, memberships__role=Membership.Role.MANAGER
+        ).distinct()
+
+
+class Project(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    language = models.CharField(_("language"), max_length=16, default="ar")
+    schema = models.ForeignKey(
+        LabelSchema,
+        on_delete=models.PROTECT,
+        related_name="projects",
+        verbose_name=_("label schema"),
+    )
+    snap_to_words = models.BooleanField(
+        _("snap selections to word boundaries"),
+        default=False,
+        help_text=_("Off: spans are exactly what the annotator selects (needed for clitics)."),
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="Membership", related_name="projects", blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ProjectQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("project")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("documents:document-list", args=[self.slug])
+
+    def role_of(self, user: User) -> str | None:
+        """The user's role here ('manager' for a superuser), or None."""
+        if user.is_superuser:
+            return Membership.Role.MANAGER
+        membership = self.memberships.filter(user=user).only("role").first()
+        return membership.role if membership else None
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        ANNOTATOR = "annotator", _("Annotator")
+        REVIEWER = "reviewer", _("Reviewer")
+        MANAGER = "manager", _("Manager")
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.ANNOTATOR)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["project", "user"]
+        verbose_name = _("membership")
+        constraints = [
+            models.UniqueConstraint(fields=["project", "user"], name="membership_unique_user"),
+            models.CheckConstraint(
+                condition=Q(role__in=["annotator", "reviewer", "manager"]),
+                name="membership_valid_role",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.project} ({self.role})"
