@@ -154,7 +154,7 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 
-# Sessions expire: two weeks at most, and after closing the browser.
+# Sessions expire: after 12 hours (SESSION_COOKIE_AGE, seconds), and when the browser closes.
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(60 * 60 * 12)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
@@ -174,6 +174,10 @@ if env_bool("NEWSREVIEW_HTTPS"):
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD")
+    if not SECURE_HSTS_PRELOAD:
+        # Preloading is a deliberate, hard-to-undo decision per domain (hstspreload.org),
+        # so it stays opt-in (SECURE_HSTS_PRELOAD=1) and `check --deploy` need not nag.
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")

@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, gettext
 
 from newsreview.documents.models import Document
+from newsreview.projects.models import EntityType, EventType, RoleType
 
-from .models import AnnotationLayer, Span
-from .rendering import SpanView, render_spans
+from .models import AnnotationLayer, Argument, Span
+from .rendering import (
+    ListItem,
+    SpanView,
+    chunk_bounds,
+    chunks_touching,
+    render_chunk,
+    render_chunks,
+    render_span_list,
+    render_spans,
+)
+
+if TYPE_CHECKING:
+    from newsreview.accounts.models import User
 
 
 def span_views(spans: list[Span]) -> list[SpanView]:
@@ -56,4 +71,227 @@ def document_view_context(*, document: Document, layer: AnnotationLayer | None) 
         "layer": layer,
         "spans": spans,
         "rendered_text": rendered_text(document, spans),
+    }
+
+
+# --- the annotation workspace ------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class SpanRow:
+    """A span as the workspace needs it: read with values_list, not as a model instance,
+    because a layer may hold thousands (bench/bench_annotate.py)."""
+
+    pk: int
+    start: int
+    end: int
+    text: str
+    entity_type_id: int | None
+    event_type_id: int | None
+    label: EntityType | EventType
+
+    @property
+    def is_trigger(self) -> bool:
+        return self.event_type_id is not None
+
+
+@dataclass
+class ArgumentView:
+    id: int
+    role: str
+    span_text: str
+
+
+def own_layer(user: User, document: Document) -> AnnotationLayer | None:
+    """The user's own layer on `document`, through the permission-scoped queryset.
+    Reading never creates it (services.get_or_create_layer does, on the first write)."""
+    return AnnotationLayer.objects.editable_by(user).filter(document=document, owner=user).first()
+
+
+def _queue(document: Document) -> tuple[int | None, int | None]:
+    """Previous and next document of the project (the queue is ordered by id)."""
+    siblings = Document.objects.filter(project_id=document.project_id)
+    previous = siblings.filter(pk__lt=document.pk).order_by("-pk").values_list("pk", flat=True)
+    following = siblings.filter(pk__gt=document.pk).order_by("pk").values_list("pk", flat=True)
+    return previous.first(), following.first()
+
+
+def _span_rows(
+    layer: AnnotationLayer | None,
+    entities: dict[int, EntityType],
+    events: dict[int, EventType],
+    window: tuple[int, int] | None = None,
+) -> list[SpanRow]:
+    if layer is None:
+        return []
+    rows = Span.objects.filter(layer=layer).order_by("start", "-end", "id")
+    if window is not None:
+        rows = rows.filter(start__lt=window[1], end__gt=window[0])
+    return [
+        SpanRow(
+            pk,
+            start,
+            end,
+            text,
+            entity_id,
+            event_id,
+            entities[entity_id] if entity_id is not None else events[event_id],
+        )
+        for pk, start, end, text, entity_id, event_id in rows.values_list(
+            "pk", "start", "end", "text", "entity_type_id", "event_type_id"
+        )
+    ]
+
+
+def _view(row: SpanRow, label_name: str) -> SpanView:
+    return SpanView(
+        id=row.pk,
+        start=row.start,
+        end=row.end,
+        label=row.label.key,
+        colour=row.label.colour,
+        kind="trigger" if row.is_trigger else "entity",
+        description=f"{label_name}: {row.text}",
+    )
+
+
+def span_added_context(
+    *, document: Document, layer: AnnotationLayer, span: Span, read_only: bool = False
+) -> dict[str, Any]:
+    """The answer to a new span, the hot path of the workspace: only the text chunks the
+    span touches, its side-list row (placed before the span that follows it), the count
+    and the new version. Its cost does not grow with the layer (bench/bench_annotate.py)."""
+    text = document.text
+    bounds = chunk_bounds(text)
+    touched = chunks_touching(bounds, span.start, span.end)
+    lo, hi = bounds[touched[0]][0], bounds[touched[-1]][1]
+    # The few spans of the touched chunks, with their labels in the same query.
+    rows = [
+        SpanRow(s.pk, s.start, s.end, s.text, s.entity_type_id, s.event_type_id, s.label)
+        for s in Span.objects.filter(layer=layer, start__lt=hi, end__gt=lo)
+        .select_related("entity_type", "event_type")
+        .order_by("start", "-end", "id")
+    ]
+    views = [_view(r, r.label.name) for r in rows]
+    chunks = "".join(render_chunk(text, bounds, i, views, span.pk, oob=True) for i in touched)
+    (row,) = [r for r in rows if r.pk == span.pk]
+    item = render_span_list(
+        [ListItem(span.pk, row.label.name, row.label.colour, row.text, row.is_trigger)],
+        lang=document.language,
+        picker_text=None if read_only else gettext("Arguments…"),
+        selected_id=span.pk,
+    )
+    # The row goes before the span that follows it in text order: usually one of the
+    # touched chunks' spans; otherwise the first span after those chunks.
+    key = (span.start, -span.end, span.pk)
+    later = [r.pk for r in rows if (r.start, -r.end, r.pk) > key]
+    after = (
+        later[0]
+        if later
+        else (
+            Span.objects.filter(layer=layer, start__gte=hi)
+            .order_by("start", "-end", "pk")
+            .values_list("pk", flat=True)
+            .first()
+        )
+    )
+    return {
+        "document": document,
+        "project": document.project,
+        "layer": layer,
+        "version": layer.version,
+        "chunks": mark_safe(chunks),  # noqa: S308  (render_chunk escapes every value)
+        "item": mark_safe(item),  # noqa: S308  (render_span_list escapes every value)
+        "item_target": f"beforebegin:#item-{after}" if after else "beforeend:#span-list",
+        "span_count": Span.objects.filter(layer=layer).count(),
+    }
+
+
+def annotate_context(
+    *,
+    document: Document,
+    layer: AnnotationLayer | None,
+    user: User,
+    selected_id: int | None = None,
+    picker_id: int | None = None,
+    read_only: bool = False,
+) -> dict[str, Any]:
+    """Everything the annotate page and its fragments show. The number of queries does
+    not grow with the number of spans (tests/annotations/test_views.py checks it)."""
+    project = document.project
+    entity_types = list(EntityType.objects.filter(schema_id=project.schema_id))
+    event_types = list(EventType.objects.filter(schema_id=project.schema_id))
+    spans = _span_rows(layer, {t.pk: t for t in entity_types}, {t.pk: t for t in event_types})
+    by_id = {s.pk: s for s in spans}
+    arguments: dict[int, list[ArgumentView]] = {}
+    if layer is not None and any(s.event_type_id for s in spans):
+        rows = (
+            Argument.objects.filter(event__layer=layer)
+            .order_by("role__order", "span__start", "id")
+            .values_list("pk", "event__trigger_id", "span_id", "role__name_en", "role__name_ar")
+        )
+        arabic = (get_language() or "").startswith("ar")
+        for pk, trigger_id, span_id, name_en, name_ar in rows:
+            if span_id in by_id:
+                arguments.setdefault(trigger_id, []).append(
+                    ArgumentView(pk, name_ar if arabic else name_en, by_id[span_id].text)
+                )
+    if selected_id not in by_id:
+        selected_id = None
+    names = {id(t): t.name for t in (*entity_types, *event_types)}
+    span_list = render_span_list(
+        [
+            ListItem(
+                id=s.pk,
+                label_name=names[id(s.label)],
+                colour=s.label.colour,
+                text=s.text,
+                is_trigger=s.is_trigger,
+                arguments=tuple((a.role, a.span_text) for a in arguments.get(s.pk, ())),
+            )
+            for s in spans
+        ],
+        lang=document.language,
+        picker_text=None if read_only else gettext("Arguments…"),
+        selected_id=selected_id,
+    )
+    views = [_view(s, names[id(s.label)]) for s in spans]
+    previous_id, next_id = _queue(document)
+    done = AnnotationLayer.objects.filter(
+        document__project_id=project.pk,
+        owner=user,
+        status__in=[AnnotationLayer.Status.DONE, AnnotationLayer.Status.REVIEWED],
+    ).count()
+    total = Document.objects.filter(project_id=project.pk).count()
+    picker = None
+    if picker_id is not None and picker_id in by_id and by_id[picker_id].is_trigger:
+        trigger = by_id[picker_id]
+        picker = {
+            "trigger": trigger,
+            "arguments": arguments.get(picker_id, []),
+            "roles": list(
+                RoleType.objects.filter(event_type_id=trigger.event_type_id).prefetch_related(
+                    "allowed_entity_types"
+                )
+            ),
+            "entities": [s for s in spans if s.entity_type_id],
+        }
+    return {
+        "document": document,
+        "project": project,
+        "layer": layer,
+        "version": layer.version if layer is not None else 0,
+        "status": layer.status if layer is not None else AnnotationLayer.Status.NEW,
+        "read_only": read_only,
+        "span_count": len(spans),
+        "span_list": mark_safe(span_list),  # noqa: S308  (render_span_list escapes every value)
+        "selected": by_id.get(selected_id) if selected_id else None,
+        # render_spans escapes every piece of document text itself (rendering.py).
+        "rendered_text": mark_safe(render_chunks(document.text, views, selected_id)),  # noqa: S308
+        "entity_types": entity_types,
+        "event_types": event_types,
+        "previous_id": previous_id,
+        "next_id": next_id,
+        "progress": {"done": done, "total": total},
+        "picker": picker,
     }

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from newsreview.accounts.models import User
@@ -122,7 +123,7 @@ def _check_label(layer: AnnotationLayer, label: Label) -> None:
 
 
 def _check_offsets(text: str, start: Any, end: Any) -> None:
-    if not isinstance(start, int) or not isinstance(end, int) or isinstance(start, bool):
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (start, end)):
         raise AnnotationError("bad_offsets", _("Offsets must be whole numbers."))
     if start < 0 or end > len(text):
         raise AnnotationError(
@@ -162,6 +163,15 @@ def _span_of(layer: AnnotationLayer, span: Span | int) -> Span:
 # --- state records (audit before/after, and what undo/redo restore) -----------------------
 
 
+def _span_record(span: Span) -> dict[str, Any]:
+    # Who made it and when travel too, so undoing a deletion restores the span as it was.
+    return {
+        **span.as_record(),
+        "created_by": span.created_by_id,
+        "created_at": span.created_at.isoformat() if span.created_at else None,
+    }
+
+
 def _event_record(event: Event) -> dict[str, Any]:
     return {
         "id": event.pk,
@@ -169,6 +179,7 @@ def _event_record(event: Event) -> dict[str, Any]:
         "event_type": event.event_type_id,
         "attributes": event.attributes,
         "type": event.event_type.key,
+        "created_at": event.created_at.isoformat() if event.created_at else None,
     }
 
 
@@ -186,7 +197,7 @@ def _state(
     spans: list[Span] = (), events: list[Event] = (), arguments: list[Argument] = ()
 ) -> State:
     return {
-        "spans": [s.as_record() for s in spans],
+        "spans": [_span_record(s) for s in spans],
         "events": [_event_record(e) for e in events],
         "arguments": [_argument_record(a) for a in arguments],
     }
@@ -221,20 +232,27 @@ def _apply_state(layer: AnnotationLayer, remove: State | None, add: State | None
         pk__in=[r["id"] for r in remove.get("spans", []) if r["id"] not in keep["spans"]],
         layer=layer,
     ).delete()
+    creators = {r.get("created_by") for r in add.get("spans", [])} - {None}
+    # A span's author may have been deleted since (created_by is SET_NULL).
+    existing_users = set(User.objects.filter(pk__in=creators).values_list("pk", flat=True))
     for r in add.get("spans", []):
-        Span.objects.update_or_create(
-            pk=r["id"],
-            layer=layer,
-            defaults={
-                "start": r["start"],
-                "end": r["end"],
-                "text": r["text"],
-                "entity_type_id": r["entity_type"],
-                "event_type_id": r["event_type"],
-            },
-        )
+        defaults = {
+            "start": r["start"],
+            "end": r["end"],
+            "text": r["text"],
+            "entity_type_id": r["entity_type"],
+            "event_type_id": r["event_type"],
+        }
+        if "created_by" in r:
+            defaults["created_by_id"] = (
+                r["created_by"] if r["created_by"] in existing_users else None
+            )
+        _span, created = Span.objects.update_or_create(pk=r["id"], layer=layer, defaults=defaults)
+        if created and r.get("created_at"):
+            # auto_now_add stamps "now" on create; put the original time back.
+            Span.objects.filter(pk=r["id"]).update(created_at=parse_datetime(r["created_at"]))
     for r in add.get("events", []):
-        Event.objects.update_or_create(
+        _event, created = Event.objects.update_or_create(
             pk=r["id"],
             layer=layer,
             defaults={
@@ -243,6 +261,8 @@ def _apply_state(layer: AnnotationLayer, remove: State | None, add: State | None
                 "attributes": r.get("attributes") or {},
             },
         )
+        if created and r.get("created_at"):
+            Event.objects.filter(pk=r["id"]).update(created_at=parse_datetime(r["created_at"]))
     for r in add.get("arguments", []):
         Argument.objects.update_or_create(
             pk=r["id"],
@@ -347,8 +367,20 @@ def update_span(
                     % {"role": argument.role.key, "key": new_label.key},
                 )
         if event.event_type_id != new_label.pk:
-            roles = {r.key: r for r in new_label.roles.all()}
-            for argument in event.arguments.select_related("role"):
+            roles = {r.key: r for r in new_label.roles.prefetch_related("allowed_entity_types")}
+            arguments = list(event.arguments.select_related("role", "span__entity_type"))
+            for argument in arguments:
+                # Same role key, but the new type's role may accept other entity types or
+                # only one argument: the event must stay valid under its new type.
+                role = roles[argument.role.key]
+                _check_role_allows(role, argument.span.entity_type)
+                if not role.is_multiple and sum(a.role.key == role.key for a in arguments) > 1:
+                    raise AnnotationError(
+                        "role_taken",
+                        _("The role “%(role)s” of “%(key)s” takes one argument; remove the others.")
+                        % {"role": role.key, "key": new_label.key},
+                    )
+            for argument in arguments:
                 argument.role = roles[argument.role.key]
                 argument.save(update_fields=["role"])
             event.event_type = new_label
@@ -464,15 +496,120 @@ def delete_argument(
 # --- undo / redo ----------------------------------------------------------------------
 
 
+def _state_is_current(layer: AnnotationLayer, remove: State, add: State) -> bool:
+    """Whether the layer still holds exactly the objects `remove` describes, and replaying
+    would neither delete anything it does not describe nor overwrite an object that exists.
+
+    On a layer several people edit (gold), a colleague may have changed or deleted those
+    objects since, or linked a new argument to them: replaying then would silently undo
+    their work (PRODUCT.md: concurrent edits never lose work)."""
+    span_fields = ("start", "end", "entity_type", "event_type")
+    current_spans = {
+        s["id"]: s
+        for s in Span.objects.filter(
+            layer=layer, pk__in=[r["id"] for r in remove.get("spans", [])]
+        ).values("id", *span_fields)
+    }
+    for r in remove.get("spans", []):
+        found = current_spans.get(r["id"])
+        if found is None or any(found[f] != r[f] for f in span_fields):
+            return False
+    current_events = {
+        e["id"]: e
+        for e in Event.objects.filter(
+            layer=layer, pk__in=[r["id"] for r in remove.get("events", [])]
+        ).values("id", "trigger", "event_type")
+    }
+    for r in remove.get("events", []):
+        found = current_events.get(r["id"])
+        if found is None or (found["trigger"], found["event_type"]) != (
+            r["trigger"],
+            r["event_type"],
+        ):
+            return False
+    current_arguments = {
+        a["id"]: a
+        for a in Argument.objects.filter(
+            event__layer=layer, pk__in=[r["id"] for r in remove.get("arguments", [])]
+        ).values("id", "event", "role", "span")
+    }
+    for r in remove.get("arguments", []):
+        found = current_arguments.get(r["id"])
+        if found is None or (found["event"], found["role"], found["span"]) != (
+            r["event"],
+            r["role"],
+            r["span"],
+        ):
+            return False
+    # What the replay deletes must not take along anything it does not describe (the
+    # cascade: a trigger's event, arguments pointing at a deleted span or event).
+    kept = {kind: {r["id"] for r in add.get(kind, [])} for kind in ("spans", "events")}
+    gone_spans = [r["id"] for r in remove.get("spans", []) if r["id"] not in kept["spans"]]
+    gone_events = [r["id"] for r in remove.get("events", []) if r["id"] not in kept["events"]]
+    described_events = {r["id"] for r in remove.get("events", [])}
+    described_arguments = {r["id"] for r in remove.get("arguments", [])}
+    if Event.objects.filter(trigger_id__in=gone_spans).exclude(pk__in=described_events).exists():
+        return False
+    if (
+        Argument.objects.filter(Q(span_id__in=gone_spans) | Q(event_id__in=gone_events))
+        .exclude(pk__in=described_arguments)
+        .exists()
+    ):
+        return False
+    # What the replay creates must point at rows that will exist: foreign keys are checked
+    # only at commit (Django makes them deferrable), too late for a clean refusal.
+    if not _references_exist(layer, remove, add):
+        return False
+    # What the replay creates must not exist yet (ids are never reused).
+    for kind, model in (("spans", Span), ("events", Event), ("arguments", Argument)):
+        removed = {r["id"] for r in remove.get(kind, [])}
+        new_ids = [r["id"] for r in add.get(kind, []) if r["id"] not in removed]
+        if new_ids and model.objects.filter(pk__in=new_ids).exists():
+            return False
+    return True
+
+
+def _references_exist(layer: AnnotationLayer, remove: State, add: State) -> bool:
+    removed_spans = {r["id"] for r in remove.get("spans", [])}
+    removed_events = {r["id"] for r in remove.get("events", [])}
+    added_spans = {r["id"] for r in add.get("spans", [])}
+    added_events = {r["id"] for r in add.get("events", [])}
+    span_ids = {r["trigger"] for r in add.get("events", [])} | {
+        r["span"] for r in add.get("arguments", [])
+    }
+    event_ids = {r["event"] for r in add.get("arguments", [])}
+    needed_spans = span_ids - added_spans
+    needed_events = event_ids - added_events
+    if needed_spans & removed_spans or needed_events & removed_events:
+        return False
+    if Span.objects.filter(layer=layer, pk__in=needed_spans).count() != len(needed_spans):
+        return False
+    if Event.objects.filter(layer=layer, pk__in=needed_events).count() != len(needed_events):
+        return False
+    entity_ids = {r["entity_type"] for r in add.get("spans", []) if r["entity_type"]}
+    event_type_ids = {r["event_type"] for r in add.get("spans", []) if r["event_type"]} | {
+        r["event_type"] for r in add.get("events", [])
+    }
+    role_ids = {r["role"] for r in add.get("arguments", [])}
+    return (
+        EntityType.objects.filter(pk__in=entity_ids).count() == len(entity_ids)
+        and EventType.objects.filter(pk__in=event_type_ids).count() == len(event_type_ids)
+        and RoleType.objects.filter(pk__in=role_ids).count() == len(role_ids)
+    )
+
+
 def _replay(layer: AnnotationLayer, remove: State | None, add: State | None) -> None:
+    conflict = AnnotationError(
+        "undo_conflict",
+        _("This step cannot be replayed: the annotations changed since. Nothing was changed."),
+    )
+    if not _state_is_current(layer, remove or {}, add or {}):
+        raise conflict
     try:
         with transaction.atomic():
             _apply_state(layer, remove, add)
     except IntegrityError:
-        raise AnnotationError(
-            "undo_conflict",
-            _("This step cannot be replayed: the annotations changed since. Nothing was changed."),
-        ) from None
+        raise conflict from None
 
 
 @transaction.atomic

@@ -1,4 +1,9 @@
-"""Security headers Django 5.2 does not set by itself."""
+"""Security headers on every response: pages, htmx fragments, error pages, static files.
+
+Django's SecurityMiddleware and XFrameOptionsMiddleware set most of these from settings;
+this middleware sits above WhiteNoise and the rest, so it also covers responses that
+never reach those (static files) and adds what Django 5.2 lacks (CSP).
+"""
 
 from collections.abc import Callable
 
@@ -21,6 +26,14 @@ CONTENT_SECURITY_POLICY = "; ".join(
     ]
 )
 
+HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+
 
 class SecurityHeadersMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -28,8 +41,6 @@ class SecurityHeadersMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        response.headers.setdefault(
-            "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
-        )
+        for name, value in HEADERS.items():
+            response.headers.setdefault(name, value)
         return response

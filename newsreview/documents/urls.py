@@ -7,4 +7,5 @@ app_name = "documents"
 urlpatterns = [
     path("", views.document_list, name="document-list"),
     path("documents/<int:document_id>/", views.document_detail, name="document-detail"),
+    path("documents/<int:document_id>/history/", views.document_history, name="document-history"),
 ]

@@ -1,25 +1,44 @@
 """What every exporter reads: one `LayerRecord` per (document, layer), with its spans and
 events in the deterministic order of FORMATS.md §0, fetched in batches so an export
-runs in constant memory and a constant number of queries per batch."""
+runs in constant memory and a constant number of queries per batch.
+
+The batches are read with `values_list` (plain tuples, no model instances): an export of
+10,000 documents builds hundreds of thousands of spans, and model instances would cost
+most of the time (bench/bench_export.py)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Prefetch
+from django.db.models import Q, QuerySet
 
 from newsreview.annotations.models import AnnotationLayer, Argument, Comment, Event, Span
-from newsreview.projects.models import Project
+from newsreview.projects.models import EntityType, EventType, Project, RoleType
 
 
 class ExportError(Exception):
     """Export refused before anything was written (FORMATS.md §0: validate, then write)."""
 
+    def __init__(
+        self,
+        message: str,
+        *,
+        document: str | None = None,
+        layer: str | None = None,
+        span: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.document = document
+        self.layer = layer
+        self.span = span
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, slots=True)
 class SpanRecord:
     id: str  # "e1", "e2" … in export order, unique within the record
     pk: int
@@ -30,13 +49,13 @@ class SpanRecord:
     kind: str  # "entity" or "trigger"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ArgumentRecord:
     role: str
     entity: SpanRecord
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EventRecord:
     id: str  # "v1", "v2" … by trigger start
     pk: int
@@ -46,7 +65,7 @@ class EventRecord:
     attributes: dict[str, Any]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CommentRecord:
     author: str | None
     text: str
@@ -81,127 +100,350 @@ class LayerRecord:
         """Entities then triggers, each sorted (start, -end, label)."""
         return self.entities + self.triggers
 
+    @property
+    def spans_in_text_order(self) -> list[SpanRecord]:
+        """Entities and triggers together, sorted (start, -end, label): FORMATS.md §0."""
+        return sorted(self.all_spans, key=lambda s: (s.start, -s.end, s.label, s.kind))
 
-def _sort_key(span: Span) -> tuple[int, int, str]:
-    return (span.start, -span.end, span.label_key)
+
+# --- which layers ------------------------------------------------------------------------
 
 
-def layers_queryset(project: Project, layer: str = "gold", statuses: list[str] | None = None):
+def layers_queryset(
+    project: Project, layer: str = "gold", statuses: list[str] | None = None
+) -> QuerySet[AnnotationLayer]:
     """The layers an export covers: `gold`, one username, `all`, or a layer name."""
     layers = AnnotationLayer.objects.filter(document__project=project)
     if layer == "gold":
         layers = layers.filter(kind=AnnotationLayer.Kind.GOLD)
     elif layer != "all":
-        layers = layers.filter(owner__username=layer) | layers.filter(owner=None, name=layer)
+        layers = layers.filter(Q(owner__username=layer) | Q(owner=None, name=layer))
     if statuses:
         layers = layers.filter(status__in=statuses)
     return layers.order_by("document_id", "kind", "owner__username", "name", "id")
 
 
-def build_record(layer: AnnotationLayer, project: Project) -> LayerRecord:
-    """One record from a layer whose spans, events and comments are prefetched."""
-    document = layer.document
-    spans = sorted(layer.spans.all(), key=_sort_key)
-    records: dict[int, SpanRecord] = {}
-    entities, triggers = [], []
-    for span in spans:
-        if document.text[span.start : span.end] != span.text:
-            raise ExportError(
-                f"document {document.export_id}, layer {layer.layer_name}, span {span.pk}: "
-                f"the stored text no longer matches offsets [{span.start}, {span.end})"
-            )
-        (triggers if span.is_trigger else entities).append(span)
-    for number, span in enumerate(entities + triggers, start=1):
-        records[span.pk] = SpanRecord(
-            id=f"e{number}",
-            pk=span.pk,
-            label=span.label_key,
-            start=span.start,
-            end=span.end,
-            text=span.text,
-            kind="trigger" if span.is_trigger else "entity",
+def layer_choices(project: Project) -> list[str]:
+    """Every value `--layer` accepts for `project` besides gold and all: the usernames of
+    its annotators (members or layer owners) and the names of pre-annotation layers."""
+    from newsreview.accounts.models import User
+    from newsreview.projects.models import Membership
+
+    owners = set(
+        User.objects.filter(layers__document__project=project)
+        .values_list("username", flat=True)
+        .distinct()
+    )
+    members = set(
+        Membership.objects.filter(project=project, role=Membership.Role.ANNOTATOR).values_list(
+            "user__username", flat=True
         )
-    events = sorted(layer.events.all(), key=lambda e: (e.trigger.start, e.trigger.end, e.pk))
+    )
+    named = set(
+        AnnotationLayer.objects.filter(document__project=project, owner=None)
+        .exclude(kind=AnnotationLayer.Kind.GOLD)
+        .values_list("name", flat=True)
+        .distinct()
+    )
+    return sorted((owners | members | named) - {"gold", "all", ""})
+
+
+@dataclass(frozen=True, slots=True)
+class _Located:
+    pk: int
+    start: int
+    end: int
+
+
+def _mismatch(document: str, layer: str, span: Any) -> ExportError:
+    return ExportError(
+        f"document {document}, layer {layer}, span {span.pk}: the stored text no longer "
+        f"matches offsets [{span.start}, {span.end})",
+        document=document,
+        layer=layer,
+        span=span.pk,
+    )
+
+
+# --- building records ----------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Labels:
+    """A schema's label keys and role keys by id, loaded once per export."""
+
+    entity: dict[int, str]
+    event: dict[int, str]
+    role: dict[int, tuple[int, str]]  # id → (order, key)
+
+    @classmethod
+    def load(cls, project: Project) -> _Labels:
+        schema_id = project.schema_id
+        return cls(
+            entity=dict(EntityType.objects.filter(schema_id=schema_id).values_list("id", "key")),
+            event=dict(EventType.objects.filter(schema_id=schema_id).values_list("id", "key")),
+            role={
+                pk: (order, key)
+                for pk, order, key in RoleType.objects.filter(
+                    event_type__schema_id=schema_id
+                ).values_list("id", "order", "key")
+            },
+        )
+
+
+# A span as read: (start, -end, label, is_trigger, pk, end, text). Plain tuples sort
+# fastest, and their first three fields are the export order of FORMATS.md §0.
+RawSpan = tuple[int, int, str, bool, int, int, str]
+
+
+def _raw(pk: int, start: int, end: int, text: str, label: str, is_trigger: bool) -> RawSpan:
+    return (start, -end, label, is_trigger, pk, end, text)
+
+
+def _iso(value: date | datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _assemble(
+    *,
+    project: Project,
+    layer: dict[str, Any],
+    spans: Iterable[RawSpan],
+    events: Iterable[tuple[int, int, str, dict[str, Any]]],  # pk, trigger pk, type, attrs
+    arguments: dict[int, list[tuple[int, int, str, int]]],  # event pk → (pk, order, key, span)
+    comments: Iterable[tuple[str | None, str, int | None, str]],  # author, text, span, at
+) -> LayerRecord:
+    """The one place where a record is put together (both read paths end here)."""
+    text = layer["text"]
+    entities: list[RawSpan] = []
+    triggers: list[RawSpan] = []
+    for span in sorted(spans):
+        start, _neg_end, _label, is_trigger, pk, end, span_text = span
+        if text[start:end] != span_text:
+            raise _mismatch(
+                layer["document_id"], layer["layer"], _Located(pk=pk, start=start, end=end)
+            )
+        (triggers if is_trigger else entities).append(span)
+    by_pk: dict[int, SpanRecord] = {}
+    number = 0
+    for group, kind in ((entities, "entity"), (triggers, "trigger")):
+        for start, _neg_end, label, _is_trigger, pk, end, span_text in group:
+            number += 1
+            by_pk[pk] = SpanRecord(f"e{number}", pk, label, start, end, span_text, kind)
     event_records = []
-    for number, event in enumerate(events, start=1):
-        arguments = sorted(
-            event.arguments.all(),
-            key=lambda a: (a.role.order, a.role.key, a.span.start, -a.span.end, a.pk),
+    ordered = sorted(events, key=lambda e: (by_pk[e[1]].start, by_pk[e[1]].end, e[0]))
+    for number, (pk, trigger_pk, type_key, attributes) in enumerate(ordered, start=1):
+        args = sorted(
+            arguments.get(pk, ()),
+            key=lambda a: (a[1], a[2], by_pk[a[3]].start, -by_pk[a[3]].end, a[0]),
         )
         event_records.append(
             EventRecord(
                 id=f"v{number}",
-                pk=event.pk,
-                type=event.event_type.key,
-                trigger=records[event.trigger_id],
-                arguments=[
-                    ArgumentRecord(role=a.role.key, entity=records[a.span_id]) for a in arguments
-                ],
-                attributes=dict(event.attributes or {}),
+                pk=pk,
+                type=type_key,
+                trigger=by_pk[trigger_pk],
+                arguments=[ArgumentRecord(role=a[2], entity=by_pk[a[3]]) for a in args],
+                attributes=dict(attributes or {}),
             )
         )
-    comments = [
-        CommentRecord(
-            author=c.author.username if c.author else None,
-            text=c.text,
-            span=records.get(c.span_id) if c.span_id else None,
-            created_at=c.created_at.isoformat(),
-        )
-        for c in layer.comments.all()
-    ]
     return LayerRecord(
-        document_id=document.export_id,
-        document_pk=document.pk,
-        title=document.title,
-        text=document.text,
-        language=document.language,
-        direction=document.direction,
-        source_url=document.source_url,
-        published_on=document.published_on.isoformat() if document.published_on else None,
-        metadata=document.metadata,
+        document_id=layer["document_id"],
+        document_pk=layer["document_pk"],
+        title=layer["title"],
+        text=text,
+        language=layer["language"],
+        direction=layer["direction"],
+        source_url=layer["source_url"],
+        published_on=_iso(layer["published_on"]),
+        metadata=layer["metadata"] if layer["metadata"] is not None else {},
         project=project.slug,
         schema_version=project.schema.version,
-        layer=layer.layer_name,
-        layer_kind=layer.kind,
-        annotator=layer.owner.username if layer.owner_id else None,
-        status=layer.status,
-        entities=[records[s.pk] for s in entities],
-        triggers=[records[s.pk] for s in triggers],
+        layer=layer["layer"],
+        layer_kind=layer["kind"],
+        annotator=layer["annotator"],
+        status=layer["status"],
+        entities=[by_pk[s[4]] for s in entities],
+        triggers=[by_pk[s[4]] for s in triggers],
         events=event_records,
+        comments=[
+            CommentRecord(
+                author=author,
+                text=body,
+                span=by_pk.get(span_pk) if span_pk is not None else None,
+                created_at=created_at,
+            )
+            for author, body, span_pk, created_at in comments
+        ],
+    )
+
+
+def _export_id(pk: int, external_id: str, checksum: str) -> str:
+    # Same rule as Document.export_id, on values instead of an instance.
+    return external_id or f"{pk:03d}_{checksum[:16]}"
+
+
+def build_record(layer: AnnotationLayer, project: Project) -> LayerRecord:
+    """One record from a layer whose spans, events and comments are prefetched (or not:
+    this path is for single layers; `iter_records` is the fast one)."""
+    document = layer.document
+    spans = [
+        _raw(s.pk, s.start, s.end, s.text, s.label_key, s.is_trigger) for s in layer.spans.all()
+    ]
+    events = [(e.pk, e.trigger_id, e.event_type.key, e.attributes) for e in layer.events.all()]
+    arguments: dict[int, list[tuple[int, int, str, int]]] = defaultdict(list)
+    for event in layer.events.all():
+        for a in event.arguments.all():
+            arguments[event.pk].append((a.pk, a.role.order, a.role.key, a.span_id))
+    comments = [
+        (c.author.username if c.author else None, c.text, c.span_id, c.created_at.isoformat())
+        for c in layer.comments.all()
+    ]
+    return _assemble(
+        project=project,
+        layer={
+            "document_id": document.export_id,
+            "document_pk": document.pk,
+            "title": document.title,
+            "text": document.text,
+            "language": document.language,
+            "direction": document.direction,
+            "source_url": document.source_url,
+            "published_on": document.published_on,
+            "metadata": document.metadata,
+            "layer": layer.layer_name,
+            "kind": layer.kind,
+            "annotator": layer.owner.username if layer.owner_id else None,
+            "status": layer.status,
+        },
+        spans=spans,
+        events=events,
+        arguments=arguments,
         comments=comments,
     )
+
+
+_LAYER_FIELDS = (
+    "id",
+    "kind",
+    "name",
+    "status",
+    "owner__username",
+    "document_id",
+    "document__external_id",
+    "document__checksum",
+    "document__title",
+    "document__text",
+    "document__language",
+    "document__direction",
+    "document__source_url",
+    "document__published_on",
+    "document__metadata",
+)
+
+
+def _read_batch(chunk: list[int], project: Project, labels: _Labels) -> Iterator[LayerRecord]:
+    """Five queries for `chunk` layers, whatever their size."""
+    layers = {
+        row[0]: row
+        for row in AnnotationLayer.objects.filter(id__in=chunk)
+        .order_by()
+        .values_list(*_LAYER_FIELDS)
+    }
+    spans: dict[int, list[RawSpan]] = defaultdict(list)
+    for pk, layer_id, start, end, text, entity_id, event_id in (
+        Span.objects.filter(layer_id__in=chunk)
+        .order_by()
+        .values_list("id", "layer_id", "start", "end", "text", "entity_type_id", "event_type_id")
+    ):
+        if entity_id is not None:
+            spans[layer_id].append((start, -end, labels.entity[entity_id], False, pk, end, text))
+        else:
+            spans[layer_id].append((start, -end, labels.event[event_id], True, pk, end, text))
+    events: dict[int, list[tuple[int, int, str, dict[str, Any]]]] = defaultdict(list)
+    for pk, layer_id, trigger_id, type_id, attributes in (
+        Event.objects.filter(layer_id__in=chunk)
+        .order_by()
+        .values_list("id", "layer_id", "trigger_id", "event_type_id", "attributes")
+    ):
+        events[layer_id].append((pk, trigger_id, labels.event[type_id], attributes))
+    arguments: dict[int, list[tuple[int, int, str, int]]] = defaultdict(list)
+    # By event id (the events just read), not by joining events again: an index lookup.
+    event_ids = [event[0] for layer_events in events.values() for event in layer_events]
+    rows = (
+        Argument.objects.filter(event_id__in=event_ids)
+        .order_by()
+        .values_list("id", "event_id", "role_id", "span_id")
+        if event_ids
+        else ()
+    )
+    for pk, event_id, role_id, span_id in rows:
+        order, key = labels.role[role_id]
+        arguments[event_id].append((pk, order, key, span_id))
+    comments: dict[int, list[tuple[str | None, str, int | None, str]]] = defaultdict(list)
+    for layer_id, author, body, span_id, created_at in (
+        Comment.objects.filter(layer_id__in=chunk)
+        .order_by("created_at", "id")
+        .values_list("layer_id", "author__username", "text", "span_id", "created_at")
+    ):
+        comments[layer_id].append((author, body, span_id, created_at.isoformat()))
+    for layer_id in chunk:
+        row = layers[layer_id]
+        (
+            _pk,
+            kind,
+            name,
+            status,
+            owner,
+            document_pk,
+            external_id,
+            checksum,
+            title,
+            text,
+            language,
+            direction,
+            source_url,
+            published_on,
+            metadata,
+        ) = row
+        yield _assemble(
+            project=project,
+            layer={
+                "document_id": _export_id(document_pk, external_id, checksum),
+                "document_pk": document_pk,
+                "title": title,
+                "text": text,
+                "language": language,
+                "direction": direction,
+                "source_url": source_url,
+                "published_on": published_on,
+                "metadata": metadata,
+                # AnnotationLayer.layer_name, on values.
+                "layer": owner if owner is not None else (name or kind),
+                "kind": kind,
+                "annotator": owner,
+                "status": status,
+            },
+            spans=spans.pop(layer_id, ()),
+            events=events.pop(layer_id, ()),
+            arguments=arguments,
+            comments=comments.pop(layer_id, ()),
+        )
 
 
 def iter_records(
     project: Project,
     layer: str = "gold",
     statuses: list[str] | None = None,
-    batch_size: int = 200,
+    batch_size: int = 500,
 ) -> Iterator[LayerRecord]:
-    """Stream the export's records in order, `batch_size` layers at a time."""
+    """Stream the export's records in order, `batch_size` layers at a time. Raises
+    ExportError at the first span whose stored text no longer matches its offsets."""
     ids = list(layers_queryset(project, layer, statuses).values_list("id", flat=True))
-    spans = Span.objects.select_related("entity_type", "event_type")
+    labels = _Labels.load(project)
+    project.schema  # noqa: B018  (loaded once here, not inside the loop)
     for offset in range(0, len(ids), batch_size):
-        chunk = ids[offset : offset + batch_size]
-        batch = (
-            AnnotationLayer.objects.filter(id__in=chunk)
-            .select_related("document", "owner")
-            .prefetch_related(
-                Prefetch("spans", queryset=spans),
-                Prefetch(
-                    "events",
-                    queryset=Event.objects.select_related("event_type", "trigger").prefetch_related(
-                        Prefetch(
-                            "arguments", queryset=Argument.objects.select_related("role", "span")
-                        )
-                    ),
-                ),
-                Prefetch("comments", queryset=Comment.objects.select_related("author")),
-            )
-        )
-        by_id = {layer_obj.pk: layer_obj for layer_obj in batch}
-        for layer_id in chunk:
-            yield build_record(by_id[layer_id], project)
+        yield from _read_batch(ids[offset : offset + batch_size], project, labels)
 
 
 def label_order(project: Project) -> dict[str, list[str]]:
@@ -224,7 +466,11 @@ def roles_by_event(project: Project) -> dict[str, list[dict[str, Any]]]:
         result[event_type.key] = [
             {
                 "key": r.key,
-                "allowed": sorted(t.key for t in r.allowed_entity_types.all()),
+                # Schema order, as the §10 schema file lists them.
+                "allowed": [
+                    t.key
+                    for t in sorted(r.allowed_entity_types.all(), key=lambda t: (t.order, t.key))
+                ],
                 "multiple": r.is_multiple,
                 "required": r.is_required,
             }

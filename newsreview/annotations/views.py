@@ -1,0 +1,377 @@
+"""The annotation workspace: one page (GET) and the POSTs that change the user's own layer.
+
+Every POST loads the document through the user's scope, cleans its input with a form,
+calls one service inside a transaction (so a refused change leaves nothing behind, not
+even a new empty layer) and answers htmx with the text fragment plus the side panel and
+the layer bar out of band; without htmx it redirects back (post/redirect/get).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from newsreview.core.http import HtmxHttpRequest, navigate
+from newsreview.documents.models import Document
+
+from . import services
+from .context import annotate_context, own_layer, span_added_context
+from .errors import AnnotationError
+from .forms import (
+    ArgumentCreateForm,
+    ArgumentDeleteForm,
+    SpanCreateForm,
+    SpanForm,
+    SpanUpdateForm,
+    StatusForm,
+    VersionForm,
+    error_message,
+    move_edge,
+)
+from .models import AnnotationLayer, Event, Span
+from .offsets import snap_to_words, utf16_to_codepoint
+
+TEMPLATE = "annotations/annotate.html"
+
+
+def _document(request: HtmxHttpRequest, slug: str, document_id: int) -> Document:
+    """The document as the user may see it: one query through Document.objects.visible_to,
+    filtered by the project slug (another project's document, or a stranger: 404)."""
+    document = (
+        Document.objects.visible_to(request.user)
+        .filter(project__slug=slug, pk=document_id)
+        .select_related("project")
+        .first()
+    )
+    if document is None:
+        raise Http404(_("No such document."))
+    return document
+
+
+def _int_param(request: HtmxHttpRequest, name: str) -> int | None:
+    value = request.GET.get(name, "")
+    return int(value) if value.isdigit() and len(value) < 19 else None
+
+
+def _annotate_url(document: Document, **query: int | None) -> str:
+    url = reverse("annotations:annotate", args=[document.project.slug, document.pk])
+    params = "&".join(f"{k}={v}" for k, v in query.items() if v)
+    return f"{url}?{params}" if params else url
+
+
+@require_GET
+@login_required
+def annotate(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpResponse:
+    """The workspace. GET never writes: without a layer yet, it shows version 0."""
+    document = _document(request, slug, document_id)
+    layer = own_layer(request.user, document)
+    read_only = False
+    layer_param = request.GET.get("layer")
+    if layer_param is not None:
+        # Reviewers and managers may read another annotator's layer (never edit it).
+        if not layer_param.isdigit() or len(layer_param) > 18:
+            raise Http404(_("No such layer."))
+        viewed = (
+            AnnotationLayer.objects.viewable_by(request.user)
+            .filter(document=document, pk=int(layer_param))
+            .select_related("owner")
+            .first()
+        )
+        if viewed is None:
+            raise Http404(_("No such layer."))
+        read_only = viewed.pk != getattr(layer, "pk", None)
+        layer = viewed
+    context = annotate_context(
+        document=document,
+        layer=layer,
+        user=request.user,
+        selected_id=_int_param(request, "span"),
+        picker_id=_int_param(request, "picker"),
+        read_only=read_only,
+    )
+    template = TEMPLATE
+    if request.htmx and request.htmx.target == "argument-picker":
+        template += "#argument-picker"
+    return render(request, template, context)
+
+
+# --- answers ---------------------------------------------------------------------------
+
+
+def _answer(
+    request: HtmxHttpRequest,
+    document: Document,
+    *,
+    selected_id: int | None = None,
+    picker_id: int | None = None,
+    message: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    """The refreshed workspace: fragments for htmx, the page (or a redirect) otherwise."""
+    if not request.htmx and status == 200:
+        return navigate(request, _annotate_url(document, span=selected_id, picker=picker_id))
+    context = annotate_context(
+        document=document,
+        layer=own_layer(request.user, document),
+        user=request.user,
+        selected_id=selected_id,
+        picker_id=picker_id,
+    )
+    context["message"] = message
+    template = "annotations/_update.html" if request.htmx else TEMPLATE
+    return render(request, template, context, status=status)
+
+
+def _refuse(
+    request: HtmxHttpRequest, document: Document, status: int, message: str
+) -> HttpResponse:
+    """A refused change, shown in #problems. 409 (stale page, text mismatch) also brings
+    the current annotations; 422 leaves the page as it is; 404/403 are plain text that
+    app.js shows in the same region."""
+    if request.htmx and status not in (409, 422):
+        return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+    if request.htmx and status == 422:
+        response = render(
+            request, f"{TEMPLATE}#problems", {"message": message, "oob": False}, status=422
+        )
+        response["HX-Retarget"] = "#problems"
+        response["HX-Reswap"] = "outerHTML"
+        return response
+    return _answer(request, document, message=message, status=status)
+
+
+Action = Callable[[AnnotationLayer, dict[str, Any]], dict[str, Any]]
+
+
+def _act(
+    request: HtmxHttpRequest,
+    document: Document,
+    form_class: type[VersionForm],
+    action: Action,
+    *,
+    create_layer: bool = False,
+    when_missing: AnnotationError | None = None,
+) -> HttpResponse:
+    form = form_class(request.POST)
+    if not form.is_valid():
+        return _refuse(request, document, 422, error_message(form))
+    layer = own_layer(request.user, document)
+    try:
+        if layer is not None:
+            # One service call, atomic by itself.
+            shown = action(layer, form.cleaned_data)
+        elif not create_layer:
+            raise when_missing or AnnotationError(
+                "not_found", _("That annotation does not exist in your layer.")
+            )
+        else:
+            # The first write creates the layer: one transaction, so a refused change
+            # leaves no empty layer behind.
+            with transaction.atomic():
+                services.get_or_create_layer(document=document, user=request.user)
+                layer = own_layer(request.user, document)
+                if layer is None:  # a member's own layer is always editable; belt and braces
+                    raise AnnotationError("forbidden", _("You cannot annotate this document."))
+                shown = action(layer, form.cleaned_data)
+    except AnnotationError as error:
+        return _refuse(request, document, error.http_status, error.message)
+    added = shown.pop("added", None)
+    if added is not None and request.htmx and added.layer.version > 1:
+        # The hot path: only the touched chunks and one side-list row travel back
+        # (out of band); the first span of a layer also changes its status, so it
+        # gets the full answer below.
+        context = span_added_context(document=document, layer=added.layer, span=added)
+        response = render(request, "annotations/_span_added.html", context)
+        response["HX-Reswap"] = "none"
+        return response
+    return _answer(request, document, **shown)
+
+
+def _span_in(layer: AnnotationLayer, span_id: int) -> Span:
+    span = Span.objects.filter(layer=layer, pk=span_id).first()
+    if span is None:
+        raise AnnotationError("not_found", _("That annotation does not exist in your layer."))
+    return span
+
+
+# --- spans -------------------------------------------------------------------------------
+
+
+@require_POST
+@login_required
+def span_create(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpResponse:
+    """Label the selection. The offsets are checked against the stored text (PRODUCT.md:
+    the server never trusts the client's text) before any snapping or trimming."""
+    document = _document(request, slug, document_id)
+
+    def add(layer: AnnotationLayer, data: dict[str, Any]) -> dict[str, Any]:
+        text = document.text
+        start, end = data["start"], data["end"]
+        if data.get("unit") == "utf16":
+            try:
+                start, end = utf16_to_codepoint(text, start), utf16_to_codepoint(text, end)
+            except ValueError as error:
+                raise AnnotationError("bad_offsets", str(error)) from None
+        if not 0 <= start < end <= len(text):
+            raise AnnotationError(
+                "out_of_range",
+                _("The selection [%(start)s, %(end)s) lies outside the text (0 to %(length)s).")
+                % {"start": start, "end": end, "length": len(text)},
+            )
+        if text[start:end] != data["text"]:
+            raise AnnotationError(
+                "text_mismatch",
+                _("The selected text does not match the document. Select it again."),
+            )
+        # A span never starts or ends with white space (a drag often catches a space).
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if document.project.snap_to_words:
+            start, end = snap_to_words(text, start, end)
+        span = services.add_span(
+            layer=layer,
+            start=start,
+            end=end,
+            label=data["label"],
+            text=text[start:end],
+            by=request.user,
+            version=data["version"],
+        )
+        return {"selected_id": span.pk, "added": span}
+
+    return _act(request, document, SpanCreateForm, add, create_layer=True)
+
+
+@require_POST
+@login_required
+def span_update(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpResponse:
+    """Relabel a span or move one of its edges by one character."""
+
+    def update(layer: AnnotationLayer, data: dict[str, Any]) -> dict[str, Any]:
+        span = _span_in(layer, data["span"])
+        start, end = span.start, span.end
+        if data.get("edge"):
+            start, end = move_edge(layer.document.text, start, end, data["edge"])
+        services.update_span(
+            layer=layer,
+            span=span,
+            label=data.get("label") or None,
+            start=start,
+            end=end,
+            by=request.user,
+            version=data["version"],
+        )
+        return {"selected_id": span.pk}
+
+    return _act(request, _document(request, slug, document_id), SpanUpdateForm, update)
+
+
+@require_POST
+@login_required
+def span_delete(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpResponse:
+    def delete(layer: AnnotationLayer, data: dict[str, Any]) -> dict[str, Any]:
+        span = _span_in(layer, data["span"])
+        services.delete_span(layer=layer, span=span, by=request.user, version=data["version"])
+        return {}
+
+    return _act(request, _document(request, slug, document_id), SpanForm, delete)
+
+
+# --- event arguments ---------------------------------------------------------------------
+
+
+@require_POST
+@login_required
+def argument_create(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpResponse:
+    def link(layer: AnnotationLayer, data: dict[str, Any]) -> dict[str, Any]:
+        event = Event.objects.filter(layer=layer, trigger_id=data["trigger"]).first()
+        if event is None:
+            raise AnnotationError("not_found", _("That event does not exist in your layer."))
+        _span_in(layer, data["span"])
+        services.add_argument(
+            layer=layer,
+            event=event,
+            role=data["role"],
+            span=data["span"],
+            by=request.user,
+            version=data["version"],
+        )
+        return {"selected_id": data["trigger"], "picker_id": data["trigger"]}
+
+    return _act(request, _document(request, slug, document_id), ArgumentCreateForm, link)
+
+
+@require_POST
+@login_required
+def argument_delete(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpResponse:
+    def unlink(layer: AnnotationLayer, data: dict[str, Any]) -> dict[str, Any]:
+        event = Event.objects.filter(layer=layer, arguments__pk=data["argument"]).first()
+        if event is None:
+            raise AnnotationError("not_found", _("That argument does not exist in your layer."))
+        services.delete_argument(
+            layer=layer, argument=data["argument"], by=request.user, version=data["version"]
+        )
+        return {"selected_id": event.trigger_id, "picker_id": event.trigger_id}
+
+    return _act(request, _document(request, slug, document_id), ArgumentDeleteForm, unlink)
+
+
+# --- the layer ---------------------------------------------------------------------------
+
+
+@require_POST
+@login_required
+def layer_undo(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpResponse:
+    """Undo the user's last change; it reads the audit trail, so it survives a reload."""
+
+    def step(layer: AnnotationLayer, data: dict[str, Any]) -> dict[str, Any]:
+        services.undo(layer=layer, by=request.user, version=data["version"])
+        return {}
+
+    return _act(
+        request,
+        _document(request, slug, document_id),
+        VersionForm,
+        step,
+        when_missing=AnnotationError("nothing_to_undo", _("There is nothing to undo.")),
+    )
+
+
+@require_POST
+@login_required
+def layer_redo(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpResponse:
+    def step(layer: AnnotationLayer, data: dict[str, Any]) -> dict[str, Any]:
+        services.redo(layer=layer, by=request.user, version=data["version"])
+        return {}
+
+    return _act(
+        request,
+        _document(request, slug, document_id),
+        VersionForm,
+        step,
+        when_missing=AnnotationError("nothing_to_redo", _("There is nothing to redo.")),
+    )
+
+
+@require_POST
+@login_required
+def layer_status(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpResponse:
+    """Mark the user's layer done, or reopen it."""
+
+    def mark(layer: AnnotationLayer, data: dict[str, Any]) -> dict[str, Any]:
+        services.set_layer_status(
+            layer=layer, status=data["status"], by=request.user, version=data["version"]
+        )
+        return {}
+
+    return _act(request, _document(request, slug, document_id), StatusForm, mark, create_layer=True)

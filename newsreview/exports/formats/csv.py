@@ -1,0 +1,61 @@
+"""CSV (FORMATS.md §8): one row per span for spreadsheets and quick counts, RFC 4180
+quoting, UTF-8, with a BOM only with --excel (Excel needs it to read Arabic)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable
+from typing import Any, BinaryIO
+
+from newsreview.projects.models import Project
+
+from ..records import LayerRecord
+
+KEY = "csv"
+LABEL = "CSV (one row per span)"
+MEDIA_TYPE = "text/csv; charset=utf-8"
+EXTENSION = ".csv"
+HEADER = ["document", "layer", "annotator", "status", "start", "end", "label", "text", "kind"]
+
+
+def add_arguments(parser: Any) -> None:
+    parser.add_argument(
+        "--excel", action="store_true", help="CSV: start with a UTF-8 BOM so Excel reads Arabic"
+    )
+
+
+def write(
+    records: Iterable[LayerRecord],
+    out: BinaryIO,
+    *,
+    project: Project,
+    options: dict[str, Any],
+    warn: Callable[[str], None],
+) -> None:
+    buffer = io.StringIO()
+    # csv's default dialect is RFC 4180: CRLF line ends, quotes doubled, fields with a
+    # comma, quote or line break quoted.
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    if options.get("excel"):
+        out.write("\ufeff".encode())
+    writer.writerow(HEADER)
+    for record in records:
+        for span in record.spans_in_text_order:
+            writer.writerow(
+                [
+                    record.document_id,
+                    record.layer,
+                    record.annotator or "",
+                    record.status,
+                    span.start,
+                    span.end,
+                    span.label,
+                    span.text,
+                    span.kind,
+                ]
+            )
+        out.write(buffer.getvalue().encode("utf-8"))
+        buffer.seek(0)
+        buffer.truncate()
+    out.write(buffer.getvalue().encode("utf-8"))

@@ -1,0 +1,100 @@
+"""newsreview JSON Lines (FORMATS.md §1), the lossless export: one line per (document,
+layer) with the document and its metadata, every span, event, argument, attribute,
+the layer's status and its comments. `import_documents --format jsonl` restores it, and
+exporting again gives the same bytes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from typing import Any, BinaryIO
+
+from newsreview.projects.models import Project
+
+from ..records import LayerRecord
+from ..schema import schema_bytes
+
+KEY = "jsonl"
+LABEL = "newsreview JSON Lines (lossless)"
+MEDIA_TYPE = "application/x-ndjson; charset=utf-8"
+EXTENSION = ".jsonl"
+FORMAT_VERSION = "newsreview/1"
+
+
+def record_dict(record: LayerRecord, warn: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """The JSON object of one record (key order is part of the format: byte-identical)."""
+    with_event = {event.trigger.pk for event in record.events}
+    if warn is not None:
+        for trigger in record.triggers:
+            if trigger.pk not in with_event:
+                warn(
+                    f"document {record.document_id}, layer {record.layer}: trigger "
+                    f"{trigger.label} [{trigger.start}, {trigger.end}) has no event"
+                )
+    return {
+        "format": FORMAT_VERSION,
+        "document": {
+            "id": record.document_id,
+            "title": record.title,
+            "text": record.text,
+            "language": record.language,
+            "direction": record.direction,
+            "source_url": record.source_url,
+            "published_on": record.published_on,
+            "metadata": record.metadata,
+        },
+        "project": record.project,
+        "schema_version": record.schema_version,
+        "layer": record.layer,
+        "layer_kind": record.layer_kind,
+        "annotator": record.annotator,
+        "status": record.status,
+        "entities": [
+            {"id": s.id, "label": s.label, "start": s.start, "end": s.end, "text": s.text}
+            for s in record.entities
+        ],
+        "events": [
+            {
+                "id": event.id,
+                "type": event.type,
+                "trigger": {
+                    "id": event.trigger.id,
+                    "start": event.trigger.start,
+                    "end": event.trigger.end,
+                    "text": event.trigger.text,
+                },
+                "arguments": [{"role": a.role, "entity": a.entity.id} for a in event.arguments],
+                "attributes": dict(sorted(event.attributes.items())),
+            }
+            for event in record.events
+        ],
+        "comments": [
+            {
+                "author": c.author,
+                "text": c.text,
+                "span": c.span.id if c.span is not None else None,
+                "created_at": c.created_at,
+            }
+            for c in record.comments
+        ],
+    }
+
+
+def write(
+    records: Iterable[LayerRecord],
+    out: BinaryIO,
+    *,
+    project: Project,
+    options: dict[str, Any],
+    warn: Callable[[str], None],
+) -> None:
+    for record in records:
+        # Default separators, as in FORMATS.md's examples; ensure_ascii off so Arabic
+        # stays readable (UTF-8, no BOM).
+        line = json.dumps(record_dict(record, warn), ensure_ascii=False)
+        out.write(line.encode("utf-8") + b"\n")
+
+
+def side_files(project: Project, options: dict[str, Any]) -> dict[str, bytes]:
+    """The label schema (§10) next to the data, so an empty database can be set up."""
+    return {"schema.json": schema_bytes(project)}

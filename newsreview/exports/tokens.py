@@ -1,0 +1,370 @@
+"""Tokens, sentences and flat/nested IOB2 tags for the token-based formats (FORMATS.md §4,
+used by CoNLL, spaCy DocBin and Hugging Face datasets).
+
+* Tokens are spaCy `blank("ar")` tokens, further split at every span boundary that falls
+  inside a token (`بفرنسا` with the span `فرنسا` → `ب` + `فرنسا`). They never contain
+  whitespace: whitespace only separates them, so joining the tokens with the original
+  gaps gives the text back exactly.
+* Sentences end after a `.`, `؟`, `!` or `?` token and at newlines, never inside a span.
+* Flat selection: outermost spans, longest first then leftmost; a span that overlaps an
+  already chosen span without nesting in it is dropped (and reported by the caller).
+  Nested spans go to deeper levels (the `--nested` columns).
+
+Offsets are code points, `[start, end)`, as everywhere (FORMATS.md §0). Nothing here
+touches the database: callers hand in `LayerRecord`s.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from itertools import accumulate
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # a pure module: no Django import at run time (STYLE.md §2)
+    from .records import LayerRecord, SpanRecord
+
+SENTENCE_END = frozenset({".", "؟", "!", "?"})
+_BREAK_CHARS = re.compile(r"[\n.؟!?]")
+ALIGN_CHOICES = ("split", "expand")
+
+# Whitespace-free runs: spaCy's tokenizer cuts the text at whitespace (str.isspace) and
+# tokenises each run on its own, so tokenising every distinct run once and remembering
+# the result gives spaCy's tokens at a fraction of the cost (measured: about 10× faster on
+# the seed article). The one difference is wanted: spaCy's multi-word exceptions (such
+# as «ب. م») would make a token containing a space; here they are split at the space.
+_ANY_SPACE = re.compile(r"\s")
+_OTHER_SPACE = re.compile(r"[^\S \n]")  # whitespace other than space and newline
+_MEMO_LIMIT = 200_000
+
+_nlp: Any = None
+_memo: dict[str, tuple[tuple[int, int], ...]] = {}
+
+
+def blank_ar() -> Any:
+    """The shared `spacy.blank("ar")` (loaded once; no model, no network)."""
+    global _nlp
+    if _nlp is None:
+        import spacy  # imported here: listing formats should not pay for loading spaCy
+
+        _nlp = spacy.blank("ar")
+    return _nlp
+
+
+def _run_tokens(run: str) -> tuple[tuple[int, int], ...]:
+    pieces = _memo.get(run)
+    if pieces is None:
+        if len(_memo) >= _MEMO_LIMIT:
+            # Keep memory bounded on a long-lived server: forget the remembered runs
+            # and the tokenizer's vocabulary (which grows with every new word) together.
+            global _nlp
+            _memo.clear()
+            _nlp = None
+        tokenizer = blank_ar().tokenizer
+        pieces = tuple((t.idx, t.idx + len(t.text)) for t in tokenizer(run))
+        _memo[run] = pieces
+    return pieces
+
+
+def word_tokens(text: str) -> list[tuple[int, int]]:
+    """spaCy blank-ar tokens of `text` as `(start, end)` code point offsets, whitespace
+    tokens left out."""
+    # Runs are cut at every single whitespace character (an empty run between two of them
+    # has no token), with C-level splits and sums: the per-token Python work is what an
+    # export spends its time on. Only runs never seen before reach spaCy.
+    if _OTHER_SPACE.search(text) is None:
+        runs = text.replace("\n", " ").split(" ")
+    else:
+        runs = _ANY_SPACE.split(text)
+    offsets = accumulate(map((1).__add__, map(len, runs)), initial=0)
+    pieces = list(map(_memo.get, runs))
+    if None in pieces:
+        for i, piece in enumerate(pieces):
+            if piece is None:
+                pieces[i] = _run_tokens(runs[i])
+    return [(o + a, o + b) for o, piece in zip(offsets, pieces) for a, b in piece]  # noqa: B905
+
+
+def split_at(tokens: Sequence[tuple[int, int]], cuts: Iterable[int]) -> list[tuple[int, int]]:
+    """`tokens` cut at every offset of `cuts` that falls strictly inside one."""
+    result = list(tokens)
+    if not result:
+        return result
+    starts = [start for start, _end in result]
+    # From the last cut backwards, so earlier indices stay valid as tokens are inserted.
+    for cut in sorted(set(cuts), reverse=True):
+        i = bisect_right(starts, cut) - 1
+        if i < 0:
+            continue
+        start, end = result[i]
+        if start < cut < end:
+            result[i : i + 1] = [(start, cut), (cut, end)]
+            starts.insert(i + 1, cut)
+    return result
+
+
+def token_range(starts: Sequence[int], ends: Sequence[int], start: int, end: int) -> range:
+    """Indices of the tokens lying inside `[start, end)`."""
+    first = bisect_left(starts, start)
+    last = bisect_right(ends, end)
+    return range(first, max(first, last))
+
+
+def touching_range(starts: Sequence[int], ends: Sequence[int], start: int, end: int) -> range:
+    """Indices of the tokens that share at least one character with `[start, end)`."""
+    first = bisect_right(ends, start)
+    last = bisect_left(starts, end)
+    return range(first, max(first, last))
+
+
+@dataclass(slots=True)
+class Selection:
+    """Spans sorted into nesting levels: `levels[0]` is the flat selection (outermost),
+    `levels[1]` the spans nested one deep, and so on; within a level spans never
+    overlap. `dropped` overlap a chosen span without nesting in it."""
+
+    levels: list[list[SpanRecord]] = field(default_factory=list)
+    dropped: list[SpanRecord] = field(default_factory=list)
+
+    @property
+    def nested(self) -> list[SpanRecord]:
+        return [span for level in self.levels[1:] for span in level]
+
+
+def select_levels(spans: Iterable[SpanRecord]) -> Selection:
+    """Longest first, then leftmost (then label, for determinism): each span goes one
+    level below the deepest chosen span containing it; a span crossing a chosen one
+    (overlapping without either containing the other) is dropped."""
+    selection = Selection()
+    chosen: list[tuple[SpanRecord, int]] = []
+    for span in sorted(spans, key=lambda s: (s.start - s.end, s.start, s.label, s.kind)):
+        level = 0
+        crossing = False
+        for other, other_level in chosen:
+            if other.start <= span.start and span.end <= other.end:
+                level = max(level, other_level + 1)
+            elif other.start < span.end and span.start < other.end:
+                crossing = True
+                break
+        if crossing:
+            selection.dropped.append(span)
+            continue
+        chosen.append((span, level))
+        while len(selection.levels) <= level:
+            selection.levels.append([])
+        selection.levels[level].append(span)
+    for level_spans in selection.levels:
+        level_spans.sort(key=lambda s: (s.start, -s.end, s.label))
+    selection.dropped.sort(key=lambda s: (s.start, -s.end, s.label))
+    return selection
+
+
+def iob2(starts: Sequence[int], ends: Sequence[int], spans: Iterable[SpanRecord]) -> list[str]:
+    """IOB2 tags over the tokens for non-overlapping `spans` (one level)."""
+    tags = ["O"] * len(starts)
+    for span in spans:
+        inside = token_range(starts, ends, span.start, span.end)
+        if not inside:
+            continue
+        tags[inside[0]] = f"B-{span.label}"
+        for i in inside[1:]:
+            tags[i] = f"I-{span.label}"
+    return tags
+
+
+def sentence_ranges(
+    text: str, starts: Sequence[int], ends: Sequence[int], words: Sequence[str],
+    spans: Iterable[SpanRecord],
+) -> list[range]:  # fmt: skip
+    """Token index ranges of the sentences: a break after a sentence-final punctuation
+    token or at a gap holding a newline, unless a span covers both sides."""
+    count = len(starts)
+    if count == 0:
+        return []
+    # Candidate breaks (the index of the token before the break) come from the few
+    # places in the text holding a newline or a sentence-final character, not from a
+    # walk over every token.
+    breaks = set()
+    for match in _BREAK_CHARS.finditer(text):
+        position = match.start()
+        if match.group() == "\n":
+            k = bisect_right(ends, position) - 1  # the last token before the newline
+        else:
+            k = bisect_left(starts, position)
+            if k == count or starts[k] != position or words[k] not in SENTENCE_END:
+                continue
+        if 0 <= k < count - 1:
+            breaks.add(k)
+    if breaks:
+        for span in spans:
+            inside = touching_range(starts, ends, span.start, span.end)
+            if len(inside) > 1:
+                breaks.difference_update(range(inside[0], inside[-1]))
+    sentences = []
+    first = 0
+    for k in sorted(breaks):
+        sentences.append(range(first, k + 1))
+        first = k + 1
+    sentences.append(range(first, count))
+    return sentences
+
+
+@dataclass(slots=True)
+class Tokenised:
+    """One record as tokens, sentences and tag columns."""
+
+    record: LayerRecord
+    align: str
+    starts: list[int]
+    ends: list[int]
+    words: list[str]
+    sentences: list[range]
+    entities: Selection  # over the (possibly widened) entity spans
+    triggers: Selection
+    entity_spans: list[SpanRecord]  # the spans the tags were made from (widened: expand)
+    trigger_spans: list[SpanRecord]
+    merged: list[SpanRecord] = field(default_factory=list)  # expand: now duplicates
+    untokenised: list[SpanRecord] = field(default_factory=list)  # cover no token
+
+    def entity_columns(self, depth: int | None = None) -> list[list[str]]:
+        """IOB2 tags per level, outer to inner; `depth` columns (padded with O) if given."""
+        levels = self.entities.levels or [[]]
+        depth = len(levels) if depth is None else depth
+        columns = [iob2(self.starts, self.ends, spans) for spans in levels[:depth]]
+        while len(columns) < depth:
+            columns.append(["O"] * len(self.starts))
+        return columns
+
+    def trigger_column(self) -> list[str]:
+        return iob2(self.starts, self.ends, self.triggers.levels[0] if self.triggers.levels else [])
+
+
+def _widen(
+    spans: list[SpanRecord], starts: list[int], ends: list[int], text: str
+) -> tuple[list[SpanRecord], list[SpanRecord], list[SpanRecord]]:
+    """`--align expand`: each span widened to the whole tokens it touches. Returns the
+    widened spans, those that became a duplicate of another (merged), and those touching
+    no token."""
+    widened: list[SpanRecord] = []
+    merged: list[SpanRecord] = []
+    untokenised: list[SpanRecord] = []
+    seen: set[tuple[int, int, str]] = set()
+    for span in spans:
+        touched = touching_range(starts, ends, span.start, span.end)
+        if not touched:
+            untokenised.append(span)
+            continue
+        start, end = starts[touched[0]], ends[touched[-1]]
+        if (start, end, span.label) in seen:
+            merged.append(span)
+            continue
+        seen.add((start, end, span.label))
+        widened.append(dataclasses.replace(span, start=start, end=end, text=text[start:end]))
+    return widened, merged, untokenised
+
+
+def tokenise(record: LayerRecord, align: str = "split") -> Tokenised:
+    """Tokens, sentences and span levels of `record` (FORMATS.md §4)."""
+    if align not in ALIGN_CHOICES:
+        raise ValueError(f"align must be one of {', '.join(ALIGN_CHOICES)}, not {align!r}")
+    text = record.text
+    tokens = word_tokens(text)
+    entities = list(record.entities)
+    triggers = list(record.triggers)
+    merged: list[SpanRecord] = []
+    untokenised: list[SpanRecord] = []
+    if align == "split":
+        cuts = {s.start for s in entities + triggers} | {s.end for s in entities + triggers}
+        tokens = split_at(tokens, cuts)
+    starts: list[int]
+    ends: list[int]
+    starts, ends = (list(column) for column in zip(*tokens, strict=True)) if tokens else ([], [])
+    if align == "expand":
+        entities, merged_e, untok_e = _widen(entities, starts, ends, text)
+        triggers, merged_t, untok_t = _widen(triggers, starts, ends, text)
+        merged = merged_e + merged_t
+        untokenised = untok_e + untok_t
+    else:
+        untokenised = [
+            s for s in entities + triggers if not token_range(starts, ends, s.start, s.end)
+        ]
+    words = list(map(text.__getitem__, map(slice, starts, ends)))
+    return Tokenised(
+        record=record,
+        align=align,
+        starts=starts,
+        ends=ends,
+        words=words,
+        sentences=sentence_ranges(text, starts, ends, words, entities + triggers),
+        entities=select_levels(entities),
+        triggers=select_levels(triggers),
+        entity_spans=entities,
+        trigger_spans=triggers,
+        merged=merged,
+        untokenised=untokenised,
+    )
+
+
+def describe(spans: Iterable[SpanRecord], limit: int = 5) -> str:
+    """`GPE [36, 41) «فرنسا», …` for a warning."""
+    spans = list(spans)
+    shown = ", ".join(f"{s.label} [{s.start}, {s.end}) «{s.text}»" for s in spans[:limit])
+    more = f", … {len(spans) - limit} more" if len(spans) > limit else ""
+    return shown + more
+
+
+def problems(
+    tokenised: Tokenised, *, fmt: str, nested: bool, triggers: bool
+) -> list[str]:  # fmt: skip
+    """Warnings for the spans that `fmt` cannot represent in this record's tags, with
+    counts and the document id (never drop silently)."""
+    record = tokenised.record
+    where = f"document {record.document_id}, layer {record.layer}"
+    messages = []
+
+    def add(spans: list[SpanRecord], why: str) -> None:
+        if spans:
+            messages.append(f"{where}: {len(spans)} span(s) {why}: {describe(spans)}")
+
+    add(
+        tokenised.entities.dropped,
+        f"dropped from the {fmt} tags (they overlap a longer span without nesting in it)",
+    )
+    if not nested:
+        add(tokenised.entities.nested, f"nested inside another span, not in the flat {fmt} tags")
+    if triggers:
+        add(
+            tokenised.triggers.dropped + tokenised.triggers.nested,
+            f"(triggers) dropped from the {fmt} trigger tags (they overlap another trigger)",
+        )
+    add(tokenised.merged, "merged into another span of the same label by --align expand")
+    add(tokenised.untokenised, "covering no token")
+    return messages
+
+
+class EventTally:
+    """Counts the events a token format leaves out, for one summary warning at the end."""
+
+    def __init__(self) -> None:
+        self.events = 0
+        self.documents = 0
+        self.first: list[str] = []
+
+    def add(self, record: LayerRecord) -> None:
+        if record.events:
+            self.events += len(record.events)
+            self.documents += 1
+            if len(self.first) < 5:
+                self.first.append(record.document_id)
+
+    def message(self, fmt: str, hint: str) -> str | None:
+        if not self.events:
+            return None
+        more = ", …" if self.documents > len(self.first) else ""
+        return (
+            f"{self.events} event(s) in {self.documents} document(s) "
+            f"({', '.join(self.first)}{more}) are not in {fmt}: {hint}"
+        )

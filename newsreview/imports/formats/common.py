@@ -1,0 +1,133 @@
+"""Helpers shared by the format parsers: strict UTF-8 decoding, JSON Lines reading,
+and offsets that survive CRLF → LF normalisation. Pure Python."""
+
+from __future__ import annotations
+
+import bisect
+import json
+import re
+from collections.abc import Callable, Iterator
+from datetime import date
+from typing import Any
+
+from ..parsed import Problem
+
+UTF8_BOM = b"\xef\xbb\xbf"
+# C0 controls other than tab and line ends: UTF-16 read as UTF-8 is full of them.
+CONTROL_CHARACTERS = re.compile("[\x01-\x08\x0e-\x1f]")
+SNIFF_CHARS = 100_000
+
+
+class FileRejected(Exception):
+    """The whole file is unusable (encoding, emptiness, not the expected structure)."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+def decode_utf8(name: str, data: bytes) -> str:
+    """The file's text: strict UTF-8, a leading BOM dropped, nothing else changed.
+
+    Anything else is refused with a message saying what the file looks like, because a
+    silently mis-decoded article would be annotated and exported as garbage.
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise FileRejected(
+            Problem(
+                name,
+                "",
+                "the file is UTF-16 (it starts with a UTF-16 byte order mark); save it as UTF-8",
+            )
+        )
+    if data.startswith(UTF8_BOM):
+        data = data[len(UTF8_BOM) :]
+    try:
+        text = data.decode("utf-8", errors="strict")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise FileRejected(
+            Problem(
+                name,
+                f"line {line}",
+                f"not valid UTF-8 (byte 0x{data[error.start]:02x} at position {error.start}); "
+                "the file may be Latin-1 or Windows-1256: save it as UTF-8",
+            )
+        ) from None
+    if "\x00" in text:
+        raise FileRejected(
+            Problem(
+                name,
+                "",
+                "the file contains NUL characters (UTF-16 without a byte order "
+                "mark?); save it as UTF-8",
+            )
+        )
+    sample = text[:SNIFF_CHARS]
+    if sample and len(CONTROL_CHARACTERS.findall(sample)) > len(sample) / 10:
+        # UTF-16LE Arabic without a BOM decodes as valid UTF-8: letter, then U+0006.
+        raise FileRejected(
+            Problem(name, "", "the file looks like UTF-16 or binary data; save it as UTF-8")
+        )
+    return text
+
+
+def require_content(name: str, text: str) -> None:
+    if not text.strip():
+        raise FileRejected(Problem(name, "", "the file is empty"))
+
+
+def crlf_map(text: str) -> tuple[str, Callable[[int], int] | None]:
+    """`text` with CRLF/CR → LF, and a function moving an offset of the original text to
+    the normalised one (None when nothing changed). Tools that keep CRLF count the CR."""
+    if "\r" not in text:
+        return text, None
+    removed = [i for i in range(len(text) - 1) if text[i] == "\r" and text[i + 1] == "\n"]
+    normalised = text.replace("\r\n", "\n").replace("\r", "\n")
+
+    def move(offset: int) -> int:
+        return offset - bisect.bisect_left(removed, offset)
+
+    return normalised, move
+
+
+def normalise_span_text(text: Any) -> Any:
+    if isinstance(text, str) and "\r" in text:
+        return text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def json_lines(name: str, text: str, errors: list[Problem]) -> Iterator[tuple[int, Any]]:
+    """(line number, value) for every non-blank line; a malformed line becomes a problem
+    naming its line and column, and reading goes on so every error is reported."""
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            yield number, json.loads(line)
+        except json.JSONDecodeError as error:
+            errors.append(
+                Problem(
+                    name, f"line {number}", f"not valid JSON: {error.msg} (column {error.colno})"
+                )
+            )
+
+
+def is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def optional_str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def check_date(value: Any, error: Callable[[str], None]) -> str | None:
+    """The ISO date of `value` (a time part is dropped), or None after reporting it."""
+    if not isinstance(value, str):
+        error("must be a date like 2023-12-14")
+        return None
+    try:
+        return date.fromisoformat(value[:10]).isoformat()
+    except ValueError:
+        error(f"“{value}” is not a date like 2023-12-14")
+        return None

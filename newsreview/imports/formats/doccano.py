@@ -1,0 +1,179 @@
+"""doccano JSONL (FORMATS.md §2), both shapes doccano writes: `label` triples
+(sequence labelling) and `entities`/`relations` (relations enabled). Offsets are UTF-16
+code units (doccano counts DOM offsets); they become code points here. Relations from
+a span labelled with an event type become that event's arguments (checked against the
+schema in `services.validate`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from newsreview.annotations.offsets import utf16_offsets_table, utf16_to_codepoint
+
+from ..parsed import (
+    ParsedDocument,
+    ParsedLayer,
+    ParsedRelation,
+    ParsedSpan,
+    ParseResult,
+    Problem,
+    SourceFile,
+)
+from .common import FileRejected, crlf_map, decode_utf8, is_int, json_lines, require_content
+
+NAME = "doccano"
+RESERVED = {
+    "id",
+    "text",
+    "label",
+    "labels",
+    "entities",
+    "relations",
+    "doc",
+    "layer",
+    "Comments",
+    "comments",
+    "meta",
+    "metadata",
+}
+
+
+class OffsetConverter:
+    """UTF-16 offsets of `text` → code points; identity for BMP-only text (all Arabic)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        table = utf16_offsets_table(text)
+        self.identity = table[-1] == len(text)
+        self.inverse = None if self.identity else {u16: cp for cp, u16 in enumerate(table)}
+
+    def __call__(self, u16: Any) -> Any:
+        if not is_int(u16):
+            return u16  # reported as "offsets must be whole numbers" by validate
+        if self.identity:
+            return u16  # out-of-range values are reported by validate
+        if u16 in self.inverse:
+            return self.inverse[u16]
+        try:
+            return utf16_to_codepoint(self.text, u16)
+        except ValueError as error:
+            raise OffsetError(str(error)) from None
+
+
+class OffsetError(ValueError):
+    pass
+
+
+def parse(files: list[SourceFile]) -> ParseResult:
+    result = ParseResult(format=NAME)
+    for source in files:
+        try:
+            text = decode_utf8(source.name, source.data)
+            require_content(source.name, text)
+        except FileRejected as rejected:
+            result.errors.append(rejected.problem)
+            continue
+        for number, record in json_lines(source.name, text, result.errors):
+            document = parse_record(source.name, number, record, result)
+            if document is not None:
+                result.documents.append(document)
+    return result
+
+
+def parse_record(name: str, number: int, record: Any, result: ParseResult) -> ParsedDocument | None:
+    where = f"line {number}"
+    errors_before = len(result.errors)
+
+    def error(field: str, message: str) -> None:
+        result.errors.append(Problem(name, where, message, field))
+
+    if not isinstance(record, dict):
+        error("", "expected a JSON object")
+        return None
+    raw_text = record.get("text")
+    if not isinstance(raw_text, str):
+        error("text", "missing or not a string")
+        return None
+    text, move = crlf_map(raw_text)
+    convert = OffsetConverter(raw_text)
+
+    def offset(value: Any, field: str) -> Any:
+        try:
+            cp = convert(value)
+        except OffsetError as problem:
+            error(field, f"UTF-16 offset {problem}")
+            return None
+        return move(cp) if move is not None and is_int(cp) else cp
+
+    layer = ParsedLayer(where=where)
+    if "entities" in record:
+        entities = record.get("entities")
+        if not isinstance(entities, list):
+            error("entities", "must be a list")
+            entities = []
+        for index, data in enumerate(entities):
+            field = f"entities[{index}]"
+            if not isinstance(data, dict):
+                error(field, "expected an object")
+                continue
+            key = data.get("id")
+            if not is_int(key) and not isinstance(key, str):
+                error(f"{field}.id", "missing or not a number")
+                continue
+            label = data.get("label")
+            if not isinstance(label, str):
+                error(f"{field}.label", "missing or not a string")
+                continue
+            start = offset(data.get("start_offset"), f"{field}.start_offset")
+            end = offset(data.get("end_offset"), f"{field}.end_offset")
+            layer.spans.append(ParsedSpan(str(key), label, start, end, None, where, field))
+        relations = record.get("relations", [])
+        if not isinstance(relations, list):
+            error("relations", "must be a list")
+            relations = []
+        for index, data in enumerate(relations):
+            field = f"relations[{index}]"
+            if not isinstance(data, dict):
+                error(field, "expected an object")
+                continue
+            source, target, role = data.get("from_id"), data.get("to_id"), data.get("type")
+            if not (is_int(source) or isinstance(source, str)):
+                error(f"{field}.from_id", "missing or not an entity id")
+                continue
+            if not (is_int(target) or isinstance(target, str)):
+                error(f"{field}.to_id", "missing or not an entity id")
+                continue
+            if not isinstance(role, str) or not role:
+                error(f"{field}.type", "missing or not a string")
+                continue
+            layer.relations.append(ParsedRelation(str(source), str(target), role, where, field))
+    else:
+        key = "label" if "label" in record else "labels"
+        triples = record.get(key, [])
+        if not isinstance(triples, list):
+            error(key, "must be a list of [start, end, label]")
+            triples = []
+        for index, triple in enumerate(triples):
+            field = f"{key}[{index}]"
+            if not isinstance(triple, list) or len(triple) != 3 or not isinstance(triple[2], str):
+                error(field, "expected [start, end, label]")
+                continue
+            start = offset(triple[0], f"{field}[0]")
+            end = offset(triple[1], f"{field}[1]")
+            layer.spans.append(ParsedSpan(f"s{index}", triple[2], start, end, None, where, field))
+    if len(result.errors) > errors_before:
+        return None
+    doc_id = record.get("doc", "")
+    if is_int(doc_id):
+        doc_id = str(doc_id)
+    if not isinstance(doc_id, str):
+        error("doc", "must be a string")
+        return None
+    metadata = record.get("meta", record.get("metadata", {}))
+    if not isinstance(metadata, dict):
+        metadata = {"meta": metadata}
+    metadata = dict(metadata)
+    metadata.update({k: v for k, v in record.items() if k not in RESERVED})
+    return ParsedDocument(
+        file=name, where=where, text=text, external_id=doc_id, metadata=metadata, layers=[layer]
+    )

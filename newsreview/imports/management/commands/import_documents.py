@@ -1,0 +1,98 @@
+"""`import_documents PATH --project SLUG [--format …] [--layer NAME | --annotator USERNAME]`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+
+from newsreview.imports.formats import FORMAT_NAMES
+from newsreview.imports.services import ImportOptions, create_project, import_path
+from newsreview.projects.models import Project
+
+
+class Command(BaseCommand):
+    help = (
+        "Import documents (and annotations) from a file, a folder of .txt files or a zip. "
+        "All or nothing: any error saves none of the batch."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("path", type=Path, help="A file, a folder or a .zip (brat).")
+        parser.add_argument("--project", required=True, help="The project's slug.")
+        parser.add_argument(
+            "--format",
+            choices=FORMAT_NAMES,
+            help="Guessed from the file name and content when left out. txt: one document "
+            "per file; jsonl: simple records or newsreview/1 records; doccano offsets are "
+            "UTF-16; conll: the text is rebuilt from the tokens (one space between tokens, "
+            "one line per sentence), so offsets differ from the original text.",
+        )
+        target = parser.add_mutually_exclusive_group()
+        target.add_argument(
+            "--layer",
+            help="Put the annotations in this pre-annotation layer ('gold' for the gold "
+            "layer). Default: import-FORMAT; newsreview JSONL keeps its own layers.",
+        )
+        target.add_argument("--annotator", help="Put the annotations in this user's layer.")
+        parser.add_argument(
+            "--create-project",
+            action="store_true",
+            help="Create the project (default schema) when it does not exist.",
+        )
+
+    def handle(self, *args, **options) -> None:
+        slug = options["project"]
+        import_options = ImportOptions(
+            format=options["format"], layer=options["layer"], annotator=options["annotator"]
+        )
+        is_tty = self.stderr.isatty()
+
+        def progress(stage: str, done: int, total: int) -> None:
+            label = {"parse": "reading", "validate": "checking", "write": "writing"}[stage]
+            line = f"{label}: {done}/{total} documents" if stage != "parse" else "reading…"
+            # A terminal gets one line rewritten in place; a log gets one line per step.
+            self.stderr.write(
+                ("\r" + line + " " * 10) if is_tty else line, ending="" if is_tty else "\n"
+            )
+            self.stderr.flush()
+
+        with transaction.atomic():
+            project = Project.objects.filter(slug=slug).first()
+            if project is None:
+                if not options["create_project"]:
+                    raise CommandError(
+                        f"There is no project “{slug}” (add --create-project to create it "
+                        "with the default schema)."
+                    )
+                project = create_project(slug=slug)
+            result = import_path(
+                project=project, path=options["path"], options=import_options, progress=progress
+            )
+            if not result.saved:
+                # Nothing of the batch, not even a project created for it, is kept.
+                transaction.set_rollback(True)
+        if is_tty:
+            self.stderr.write("")
+        for warning in result.shown_warnings:
+            self.stderr.write(f"warning: {warning}")
+        if result.hidden_warnings:
+            self.stderr.write(f"… and {result.hidden_warnings} more warnings.")
+        if not result.saved:
+            raise CommandError(
+                f"Nothing was imported: {len(result.errors)} error(s).\n" + result.error_report()
+            )
+        if result.users_to_create:
+            self.stdout.write(
+                "Created inactive accounts (no password) for: " + ", ".join(result.users_to_create)
+            )
+        rate = result.documents / result.seconds if result.seconds else 0
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Imported {result.documents} documents ({result.format}) into “{project.slug}”: "
+                f"{result.layers} layers, {result.spans} spans, {result.events} events, "
+                f"{result.arguments} arguments, {result.comments} comments "
+                f"in {result.seconds:.1f} s ({rate:.0f} documents/s)."
+            )
+        )

@@ -1,0 +1,189 @@
+"""Importing documents and annotations: one service for the command and the upload page.
+
+`preview` parses and validates a batch without writing; `import_files` does the same and
+then, only if there is no error at all, writes the whole batch in one transaction
+(PRODUCT.md: an import that names file, line and field and saves none of the batch).
+Validation is in `validation.py` (the rules of `annotations.services`), writing in
+`writing.py` (bulk inserts: `add_span` once per span would take minutes for a corpus).
+One audit `Change` (action "import") is recorded per imported layer.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path, PurePosixPath
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from newsreview.accounts.models import User
+from newsreview.projects.models import Project
+from newsreview.projects.services import install_default_schema
+
+from . import formats
+from .formats.common import FileRejected
+from .parsed import ParseResult, Problem, SourceFile
+from .results import ImportOptions, ImportResult, Progress, default_layer_name
+from .sources import read_path, read_upload
+from .validation import PlannedDocument, Validator, summarise
+from .writing import write
+
+__all__ = [
+    "ImportOptions",
+    "ImportResult",
+    "create_project",
+    "default_layer_name",
+    "import_files",
+    "import_path",
+    "parse_files",
+    "preview",
+    "read_uploaded",
+]
+
+
+def parse_files(files: list[SourceFile], options: ImportOptions) -> ParseResult:
+    """Parse `files` in the chosen (or guessed) format; problems are in the result."""
+    format_name = options.format
+    if format_name == "txt" and len(files) > 1:
+        txt_files = [f for f in files if PurePosixPath(f.name).suffix.lower() == ".txt"]
+        skipped = [f for f in files if f not in txt_files]
+        result = formats.parse("txt", txt_files)
+        result.warnings += [Problem(f.name, "", _("not a .txt file; skipped")) for f in skipped]
+        return result
+    if format_name is None:
+        try:
+            format_name = formats.guess_format(files)
+        except formats.UnknownFormat as error:
+            return ParseResult(
+                format="", errors=[Problem(files[0].name if files else "", "", str(error))]
+            )
+    if format_name not in formats.PARSERS:
+        return ParseResult(
+            format=format_name,
+            errors=[
+                Problem(
+                    "",
+                    "",
+                    _("unknown format “%(f)s”; choose one of: %(all)s")
+                    % {"f": format_name, "all": ", ".join(formats.FORMAT_NAMES)},
+                )
+            ],
+        )
+    return formats.parse(format_name, files)
+
+
+def _plan(
+    *,
+    project: Project,
+    files: list[SourceFile],
+    options: ImportOptions,
+    progress: Progress | None,
+) -> tuple[ImportResult, list[PlannedDocument]]:
+    result = ImportResult()
+    if options.layer and options.annotator:
+        result.errors.append(Problem("", "", _("choose a layer name or an annotator, not both")))
+        return result, []
+    if progress:
+        progress("parse", 0, 1)
+    parsed = parse_files(files, options)
+    result.format = parsed.format
+    result.errors.extend(parsed.errors)
+    result.warnings.extend(parsed.warnings)
+    if not parsed.documents and not parsed.errors:
+        result.errors.append(
+            Problem(files[0].name if files else "", "", _("the file contains no documents"))
+        )
+    validator = Validator(
+        project=project, parsed=parsed, options=options, result=result, progress=progress
+    )
+    planned = validator.run()
+    summarise(result, planned, validator.schema)
+    # Reading order (file, then line), whichever stage found the problem.
+    result.errors.sort(key=_location)
+    result.warnings.sort(key=_location)
+    return result, planned
+
+
+def _location(problem: Problem) -> tuple[str, int]:
+    number = re.search(r"\d+", problem.where)
+    return problem.file, int(number.group()) if number else 0
+
+
+def preview(
+    *,
+    project: Project,
+    files: list[SourceFile],
+    options: ImportOptions,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """What importing `files` would create, and every problem; writes nothing."""
+    started = time.perf_counter()
+    result, _planned = _plan(project=project, files=files, options=options, progress=progress)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def import_files(
+    *,
+    project: Project,
+    files: list[SourceFile],
+    options: ImportOptions,
+    by: User | None = None,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Validate the whole batch, then write it in one transaction, or write nothing at all
+    when there is any error (`result.saved` says which)."""
+    started = time.perf_counter()
+    result, planned = _plan(project=project, files=files, options=options, progress=progress)
+    if result.errors:
+        result.seconds = time.perf_counter() - started
+        return result
+    try:
+        with transaction.atomic():
+            write(project=project, planned=planned, result=result, by=by, progress=progress)
+    except IntegrityError as error:
+        # A concurrent import took an id first, or a rule the checks above missed.
+        result.errors.append(
+            Problem(
+                "",
+                "",
+                _("the database refused the import, nothing was saved: %(e)s") % {"e": error},
+            )
+        )
+    else:
+        result.saved = True
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def import_path(
+    *,
+    project: Project,
+    path: Path,
+    options: ImportOptions,
+    by: User | None = None,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """`import_files` for a file, a folder or a zip on disk."""
+    try:
+        files = read_path(path, settings.NEWSREVIEW_MAX_UPLOAD_BYTES)
+    except FileRejected as rejected:
+        return ImportResult(errors=[rejected.problem])
+    return import_files(project=project, files=files, options=options, by=by, progress=progress)
+
+
+def read_uploaded(name: str, data: bytes) -> list[SourceFile] | Problem:
+    """The files of an upload (a zip is unpacked safely), or the problem that refuses it."""
+    try:
+        return read_upload(name, data, settings.NEWSREVIEW_MAX_UPLOAD_BYTES)
+    except FileRejected as rejected:
+        return rejected.problem
+
+
+@transaction.atomic
+def create_project(*, slug: str, name: str | None = None) -> Project:
+    """A project with the default schema (for restoring an export into an empty site)."""
+    schema = install_default_schema()
+    return Project.objects.create(slug=slug, name=name or slug, schema=schema)

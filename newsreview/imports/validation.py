@@ -1,0 +1,511 @@
+"""Checking a parsed batch against the project before anything is written.
+
+The rules are those of `annotations.services` (a label of the project's schema, an entity
+type key first then an event type key as in `resolve_label`; offsets checked by the same
+`_check_offsets`; no exact duplicate in a layer; the text the file carries equals the
+document's slice; a role of the event type, filled by an allowed entity type, at most
+once unless it may repeat). Checks run on plain dicts and tuples: one query per table,
+whatever the size of the batch.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from newsreview.accounts.models import User
+from newsreview.annotations.errors import AnnotationError
+from newsreview.annotations.models import GOLD, AnnotationLayer
+from newsreview.annotations.services import _check_offsets
+from newsreview.documents.models import Document
+from newsreview.documents.services import DocumentError, build_document
+from newsreview.projects.models import EntityType, EventType, Project, RoleType
+
+from .parsed import ParsedDocument, ParsedLayer, ParseResult, Problem
+from .results import ImportOptions, ImportResult, Progress, default_layer_name
+
+EXTERNAL_ID_MAX = Document._meta.get_field("external_id").max_length
+COMMENT_MAX = 10_000
+STATUSES = frozenset(AnnotationLayer.Status.values)
+ANNOTATOR = AnnotationLayer.Kind.ANNOTATOR.value
+GOLD_KIND = AnnotationLayer.Kind.GOLD.value
+PRE = AnnotationLayer.Kind.PREANNOTATION.value
+NEW = AnnotationLayer.Status.NEW.value
+IN_PROGRESS = AnnotationLayer.Status.IN_PROGRESS.value
+
+
+@dataclass(slots=True)
+class PlannedLayer:
+    """A checked layer: labels resolved to ids, offsets known good; keys tie spans,
+    events, arguments and comments together until the rows have ids."""
+
+    kind: str
+    name: str
+    owner: str | None
+    status: str
+    # (key, start, end, entity_type_id, event_type_id)
+    spans: list[tuple[str, int, int, int | None, int | None]]
+    arguments: list[tuple[str, str, int]]  # (trigger key, entity key, role id)
+    attributes: dict[str, dict[str, Any]]
+    comments: list[tuple[str, str | None, str | None, datetime | None]]
+
+
+@dataclass(slots=True)
+class PlannedDocument:
+    """An unsaved, checked Document and its layers; `source`/`where` locate it."""
+
+    document: Document
+    layers: list[PlannedLayer]
+    source: str
+    where: str = ""
+
+
+@dataclass
+class Schema:
+    """The project's labels, looked up once per import (resolve_label's rules: an entity
+    type key first, then an event type key)."""
+
+    entities: dict[str, int]
+    events: dict[str, int]
+    roles: dict[tuple[int, str], tuple[int, frozenset[int], bool]]  # → id, allowed, multiple
+    entity_keys: dict[int, str]
+    event_keys: dict[int, str]
+
+    @classmethod
+    def of(cls, project: Project) -> Schema:
+        entities = dict(
+            EntityType.objects.filter(schema_id=project.schema_id).values_list("key", "id")
+        )
+        events = dict(
+            EventType.objects.filter(schema_id=project.schema_id).values_list("key", "id")
+        )
+        allowed: dict[int, set[int]] = {}
+        through = RoleType.allowed_entity_types.through
+        for role_id, entity_id in through.objects.filter(
+            roletype__event_type__schema_id=project.schema_id
+        ).values_list("roletype_id", "entitytype_id"):
+            allowed.setdefault(role_id, set()).add(entity_id)
+        roles = {
+            (event_type_id, key): (role_id, frozenset(allowed.get(role_id, ())), multiple)
+            for role_id, event_type_id, key, multiple in RoleType.objects.filter(
+                event_type__schema_id=project.schema_id
+            ).values_list("id", "event_type_id", "key", "is_multiple")
+        }
+        return cls(
+            entities=entities,
+            events=events,
+            roles=roles,
+            entity_keys={v: k for k, v in entities.items()},
+            event_keys={v: k for k, v in events.items()},
+        )
+
+
+class Validator:
+    """Checks every document of a parsed batch, recording each problem in `result`, and
+    returns the plan that `writing.write` carries out when there is none."""
+
+    def __init__(
+        self,
+        *,
+        project: Project,
+        parsed: ParseResult,
+        options: ImportOptions,
+        result: ImportResult,
+        progress: Progress | None,
+    ) -> None:
+        self.project = project
+        self.parsed = parsed
+        self.options = options
+        self.result = result
+        self.progress = progress
+        self.schema = Schema.of(project)
+        self.planned: list[PlannedDocument] = []
+        self.usernames: set[str] = set()
+
+    def error(self, file: str, where: str, field: str, message: str) -> None:
+        self.result.errors.append(Problem(file, where, message, field))
+
+    def run(self) -> list[PlannedDocument]:
+        documents = self.parsed.documents
+        total = len(documents)
+        if self.options.annotator:
+            self.usernames.add(self.options.annotator)
+        for number, parsed in enumerate(documents, start=1):
+            planned = self.document(parsed)
+            if planned is not None:
+                self.planned.append(planned)
+            if self.progress and number % 500 == 0:
+                self.progress("validate", number, total)
+        self.check_external_ids()
+        self.check_users()
+        return self.planned
+
+    # documents
+
+    def document(self, parsed: ParsedDocument) -> PlannedDocument | None:
+        published = None
+        if parsed.published_on:
+            published = date.fromisoformat(parsed.published_on)
+        if len(parsed.external_id) > EXTERNAL_ID_MAX:
+            self.error(
+                parsed.file,
+                parsed.where,
+                "id",
+                _("the document id is longer than %(n)s characters") % {"n": EXTERNAL_ID_MAX},
+            )
+            return None
+        if parsed.language and len(parsed.language) > 16:
+            self.error(parsed.file, parsed.where, "language", _("not a language code"))
+            return None
+        if len(parsed.source_url) > 2000:
+            self.error(parsed.file, parsed.where, "source_url", _("longer than 2000 characters"))
+            return None
+        try:
+            document = build_document(
+                project=self.project,
+                text=parsed.text,
+                title=parsed.title,
+                language=parsed.language,
+                direction=parsed.direction,
+                source_url=parsed.source_url,
+                published_on=published,
+                external_id=parsed.external_id,
+                metadata=parsed.metadata,
+            )
+        except DocumentError as error:
+            self.error(parsed.file, parsed.where, "text", error.message)
+            return None
+        layers = []
+        seen: dict[tuple[str, str], str] = {}
+        for parsed_layer in parsed.layers:
+            layer = self.layer(parsed, parsed_layer, document.text)
+            if layer is None:
+                continue
+            identity = (layer.kind, layer.owner or layer.name)
+            if identity in seen:
+                self.error(
+                    parsed.file,
+                    parsed_layer.where,
+                    "layer",
+                    _("the layer “%(layer)s” of document “%(doc)s” appears twice (also %(other)s)")
+                    % {
+                        "layer": identity[1],
+                        "doc": parsed.external_id or parsed.where,
+                        "other": seen[identity],
+                    },
+                )
+                continue
+            seen[identity] = parsed_layer.where
+            layers.append(layer)
+        return PlannedDocument(
+            document=document, layers=layers, source=parsed.file, where=parsed.where
+        )
+
+    def check_external_ids(self) -> None:
+        first_seen: dict[str, PlannedDocument] = {}
+        for planned in self.planned:
+            external_id = planned.document.external_id
+            if not external_id:
+                continue
+            if external_id in first_seen:
+                self.error(
+                    planned.source,
+                    planned.where,
+                    "id",
+                    _("the document id “%(id)s” appears twice in the import (also %(other)s)")
+                    % {"id": external_id, "other": first_seen[external_id].where or "above"},
+                )
+            first_seen[external_id] = planned
+        ids = list(first_seen)
+        for offset in range(0, len(ids), 5000):
+            for external_id in Document.objects.filter(
+                project=self.project, external_id__in=ids[offset : offset + 5000]
+            ).values_list("external_id", flat=True):
+                self.error(
+                    first_seen[external_id].source,
+                    first_seen[external_id].where,
+                    "id",
+                    _("a document with the id “%(id)s” already exists in this project")
+                    % {"id": external_id},
+                )
+
+    def check_users(self) -> None:
+        existing = set(
+            User.objects.filter(username__in=self.usernames).values_list("username", flat=True)
+        )
+        missing = sorted(self.usernames - existing)
+        if self.options.annotator and self.options.annotator in missing:
+            self.error(
+                "", "", "annotator", _("there is no user “%(u)s”") % {"u": self.options.annotator}
+            )
+            missing.remove(self.options.annotator)
+        # Users named by a lossless export are restored as inactive accounts.
+        self.result.users_to_create = missing
+
+    # layers
+
+    def target(self, parsed: ParsedLayer) -> tuple[str, str, str | None]:
+        """(kind, name, owner) of a layer, from the file or from the user's choice."""
+        if self.options.annotator:
+            return ANNOTATOR, "", self.options.annotator
+        if self.options.layer:
+            kind = GOLD_KIND if self.options.layer == GOLD else PRE
+            return kind, self.options.layer, None
+        if parsed.kind is not None:
+            return parsed.kind, parsed.name, parsed.annotator
+        return PRE, default_layer_name(self.parsed.format), None
+
+    def layer(
+        self, document: ParsedDocument, parsed: ParsedLayer, text: str
+    ) -> PlannedLayer | None:
+        if parsed.kind is None and not (parsed.spans or parsed.comments):
+            return None  # a document without annotations needs no layer
+        kind, name, owner = self.target(parsed)
+        status = parsed.status
+        if status is None:
+            status = IN_PROGRESS if parsed.spans else NEW
+        if status not in STATUSES:
+            self.error(
+                document.file, parsed.where, "status", _("unknown status “%(s)s”") % {"s": status}
+            )
+            return None
+        if owner:
+            self.usernames.add(owner)
+        file = document.file
+        spans: list[tuple[str, int, int, int | None, int | None]] = []
+        by_key: dict[str, tuple[int, int, int | None, int | None]] = {}
+        seen: set[tuple[int, int, int | None, int | None]] = set()
+        entities, events = self.schema.entities, self.schema.events
+        length = len(text)
+        for span in parsed.spans:
+            entity_id = entities.get(span.label)
+            event_id = None if entity_id is not None else events.get(span.label)
+            if entity_id is None and event_id is None:
+                self.error(
+                    file,
+                    span.where,
+                    span.field,
+                    _("There is no label “%(key)s” in this project's schema.")
+                    % {"key": span.label},
+                )
+                continue
+            start, end = span.start, span.end
+            # The cheap test accepts exactly what _check_offsets accepts; anything else
+            # goes through it for the same message as the annotation services give.
+            if not (
+                type(start) is int
+                and type(end) is int
+                and 0 <= start < end <= length
+                and not text[start:end].isspace()
+            ):
+                try:
+                    _check_offsets(text, start, end)
+                except AnnotationError as error:
+                    self.error(file, span.where, span.field, error.message)
+                    continue
+            if span.text is not None and text[start:end] != span.text:
+                covered = text[start:end]
+                # brat's .ann line cannot hold a line end or a tab: a space stands for it.
+                one_line = covered.replace("\n", " ").replace("\t", " ")
+                if not (self.parsed.format == "brat" and one_line == span.text):
+                    self.error(
+                        file,
+                        span.where,
+                        span.field,
+                        _(
+                            "the span text “%(given)s” differs from the document's "
+                            "“%(actual)s” at [%(start)s, %(end)s)"
+                        )
+                        % {"given": span.text, "actual": covered, "start": start, "end": end},
+                    )
+                    continue
+            identity = (start, end, entity_id, event_id)
+            if identity in seen:
+                self.error(
+                    file,
+                    span.where,
+                    span.field,
+                    _("This text already has the label “%(key)s”.") % {"key": span.label},
+                )
+                continue
+            if span.key in by_key:
+                self.error(
+                    file,
+                    span.where,
+                    span.field,
+                    _("the span id “%(id)s” is used twice") % {"id": span.key},
+                )
+                continue
+            seen.add(identity)
+            by_key[span.key] = identity
+            spans.append((span.key, start, end, entity_id, event_id))
+        arguments = self.arguments(file, parsed, by_key)
+        comments = self.comments(file, parsed, by_key)
+        return PlannedLayer(
+            kind=kind,
+            name=name,
+            owner=owner,
+            status=status,
+            spans=spans,
+            arguments=arguments,
+            attributes={k: v for k, v in parsed.attributes.items() if k in by_key},
+            comments=comments,
+        )
+
+    def arguments(
+        self,
+        file: str,
+        parsed: ParsedLayer,
+        by_key: dict[str, tuple[int, int, int | None, int | None]],
+    ) -> list[tuple[str, str, int]]:
+        arguments: list[tuple[str, str, int]] = []
+        filled: Counter = Counter()
+        seen: set[tuple[str, str, int]] = set()
+        for relation in parsed.relations:
+            trigger, entity = by_key.get(relation.source), by_key.get(relation.target)
+            if trigger is None or entity is None:
+                missing = relation.source if trigger is None else relation.target
+                if not any(s.key == missing for s in parsed.spans):
+                    self.error(
+                        file,
+                        relation.where,
+                        relation.field,
+                        _("refers to “%(id)s”, which is not a span of this record")
+                        % {"id": missing},
+                    )
+                continue  # otherwise the span itself was refused and reported
+            event_type_id = trigger[3]
+            if event_type_id is None:
+                self.result.warnings.append(
+                    Problem(
+                        file,
+                        relation.where,
+                        _(
+                            "a relation from an entity (not an event trigger) is not "
+                            "imported: newsreview has event arguments only"
+                        ),
+                        relation.field,
+                    )
+                )
+                continue
+            event_key = self.schema.event_keys[event_type_id]
+            if entity[2] is None:
+                self.error(
+                    file,
+                    relation.where,
+                    relation.field,
+                    _("An argument must be an entity, not a trigger."),
+                )
+                continue
+            role = self.schema.roles.get((event_type_id, relation.role))
+            if role is None:
+                self.error(
+                    file,
+                    relation.where,
+                    relation.field,
+                    _("The event “%(type)s” has no role “%(role)s”.")
+                    % {"type": event_key, "role": relation.role},
+                )
+                continue
+            role_id, allowed, multiple = role
+            if allowed and entity[2] not in allowed:
+                self.error(
+                    file,
+                    relation.where,
+                    relation.field,
+                    _("The role “%(role)s” accepts %(allowed)s, not “%(key)s”.")
+                    % {
+                        "role": relation.role,
+                        "allowed": ", ".join(sorted(self.schema.entity_keys[i] for i in allowed)),
+                        "key": self.schema.entity_keys[entity[2]],
+                    },
+                )
+                continue
+            argument = (relation.source, relation.target, role_id)
+            if argument in seen:
+                self.error(
+                    file, relation.where, relation.field, _("This argument is already linked.")
+                )
+                continue
+            if not multiple and filled[(relation.source, role_id)]:
+                self.error(
+                    file,
+                    relation.where,
+                    relation.field,
+                    _("The role “%(role)s” takes one argument and already has one.")
+                    % {"role": relation.role},
+                )
+                continue
+            seen.add(argument)
+            filled[(relation.source, role_id)] += 1
+            arguments.append(argument)
+        return arguments
+
+    def comments(
+        self, file: str, parsed: ParsedLayer, by_key: dict[str, Any]
+    ) -> list[tuple[str, str | None, str | None, datetime | None]]:
+        comments = []
+        for comment in parsed.comments:
+            text = comment.text.strip()
+            if not text:
+                self.error(file, comment.where, comment.field, _("A comment cannot be empty."))
+                continue
+            if len(text) > COMMENT_MAX:
+                self.error(
+                    file,
+                    comment.where,
+                    comment.field,
+                    _("A comment is limited to 10,000 characters."),
+                )
+                continue
+            if comment.span is not None and comment.span not in by_key:
+                self.error(
+                    file,
+                    comment.where,
+                    comment.field,
+                    _("refers to “%(id)s”, which is not a span of this record")
+                    % {"id": comment.span},
+                )
+                continue
+            created_at = None
+            if comment.created_at:
+                try:
+                    created_at = datetime.fromisoformat(comment.created_at)
+                except ValueError:
+                    self.error(
+                        file,
+                        comment.where,
+                        f"{comment.field}.created_at",
+                        _("“%(v)s” is not an ISO 8601 time") % {"v": comment.created_at},
+                    )
+                    continue
+                if created_at.tzinfo is None:
+                    created_at = created_at.replace(tzinfo=UTC)
+            if comment.author:
+                self.usernames.add(comment.author)
+            comments.append((text, comment.author, comment.span, created_at))
+        return comments
+
+
+def summarise(result: ImportResult, planned: list[PlannedDocument], schema: Schema) -> None:
+    result.documents = len(planned)
+    result.titles = [p.document.title for p in planned[:20]]
+    for document in planned:
+        for layer in document.layers:
+            result.layers += 1
+            result.layer_names[layer.owner or layer.name] += 1
+            result.spans += len(layer.spans)
+            result.events += sum(1 for s in layer.spans if s[4] is not None)
+            result.arguments += len(layer.arguments)
+            result.comments += len(layer.comments)
+            for _key, _start, _end, entity_id, event_id in layer.spans:
+                label = (
+                    schema.entity_keys[entity_id]
+                    if entity_id is not None
+                    else schema.event_keys[event_id]
+                )
+                result.labels[label] += 1

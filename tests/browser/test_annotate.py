@@ -1,0 +1,312 @@
+"""The annotation workspace in real Chromium: select with a mouse drag or Shift+arrows,
+label with a key or a click, and check the stored offsets slice exactly what was selected."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from newsreview.annotations.models import Argument, Event, Span
+from tests.factories import DocumentFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# Client rectangle of the code point at `cp` in [data-doc-text], plus whether it reads
+# left to right (Latin, digits), so a drag starts and ends on the right side of a glyph.
+CHAR_RECT = """([cp]) => {
+  const root = document.querySelector('[data-doc-text]');
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  let remaining = cp, node;
+  while ((node = walker.nextNode())) {
+    const chars = Array.from(node.data);
+    if (remaining < chars.length) {
+      const offset = chars.slice(0, remaining).join('').length;
+      const range = document.createRange();
+      range.setStart(node, offset);
+      range.setEnd(node, offset + chars[remaining].length);
+      const r = range.getClientRects()[0];
+      return {left: r.left, right: r.right, top: r.top, bottom: r.bottom,
+              ltr: /[A-Za-z0-9\\u00C0-\\u024F]/.test(chars[remaining])};
+    }
+    remaining -= chars.length;
+  }
+  return null;
+}"""
+
+
+def annotate_url(live_server, document) -> str:
+    return live_server.url + reverse(
+        "annotations:annotate", args=[document.project.slug, document.pk]
+    )
+
+
+def drag_select(page, start: int, end: int, *, backwards: bool = False) -> None:
+    """Select [start, end) with a real mouse drag over the glyphs (from the end to the
+    start when `backwards`)."""
+    first = page.evaluate(CHAR_RECT, [start])
+    last = page.evaluate(CHAR_RECT, [end - 1])
+    points = [
+        (first["left"] + 1 if first["ltr"] else first["right"] - 1, first),
+        (last["right"] - 1 if last["ltr"] else last["left"] + 1, last),
+    ]
+    if backwards:
+        points.reverse()
+    (x0, r0), (x1, r1) = points
+    page.mouse.move(x0, (r0["top"] + r0["bottom"]) / 2)
+    page.mouse.down()
+    page.mouse.move(x1, (r1["top"] + r1["bottom"]) / 2, steps=8)
+    page.mouse.up()
+
+
+def selection_text(page) -> str:
+    return page.evaluate("getSelection().toString()")
+
+
+def open_workspace(login, live_server, user, document):
+    page = login(user)
+    page.goto(annotate_url(live_server, document))
+    page.evaluate("window.__noReload = true")
+    return page
+
+
+def wait_for_spans(page, count: int) -> None:
+    """Wait until the text shows `count` spans and htmx has settled (focus restored)."""
+    page.wait_for_function(
+        """n => document.querySelectorAll('[data-doc-text] [data-span-id][tabindex]').length === n
+            && !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')
+            && document.querySelector('[data-doc-text]').contains(document.activeElement)""",
+        arg=count,
+    )
+
+
+def only_span(document) -> Span:
+    spans = list(Span.objects.filter(layer__document=document))
+    assert len(spans) == 1, spans
+    return spans[0]
+
+
+def test_mouse_drag_and_shortcut_label_part_of_a_clitic_word(
+    login, live_server, seed_document, annotator
+):
+    text = seed_document.text
+    start = text.index("بفرنسا") + 1  # فرنسا without the proclitic ب
+    page = open_workspace(login, live_server, annotator, seed_document)
+    drag_select(page, start, start + 5)
+    assert selection_text(page) == "فرنسا"
+    page.keyboard.press("g")
+    wait_for_spans(page, 1)
+    span = only_span(seed_document)
+    assert (span.start, span.end, span.entity_type.key) == (start, start + 5, "GPE")
+    assert text[span.start : span.end] == "فرنسا"
+    assert page.evaluate("window.__noReload") is True  # htmx swapped, no full reload
+    assert page.locator("[data-doc-text]").text_content() == text
+    mark = page.locator(f'[data-span-id="{span.pk}"]')
+    assert mark.get_attribute("data-start") == str(start)
+    assert mark.get_attribute("aria-label") == "Geo-political entity: فرنسا"
+    assert page.locator("#side-panel [data-item-for]").count() == 1
+
+
+def test_shift_arrows_select_and_label_button_click_creates_span(
+    login, live_server, seed_document, annotator
+):
+    text = seed_document.text
+    page = open_workspace(login, live_server, annotator, seed_document)
+    page.locator("[data-doc-text]").focus()
+    for _ in range(3):  # right to left text: ← reads forward
+        page.keyboard.press("Shift+ArrowLeft")
+    assert selection_text(page) == text[:3] == "بعد"
+    page.locator('.palette [data-label="TIME"]').click()
+    wait_for_spans(page, 1)
+    span = only_span(seed_document)
+    assert (span.start, span.end, span.entity_type.key) == (0, 3, "TIME")
+    # The caret continues from the focused new span; with Ctrl a word at a time. The
+    # leading space of the selection is trimmed by the server.
+    page.keyboard.press("Shift+Control+ArrowLeft")
+    assert selection_text(page) == " لقاءاته"
+    page.keyboard.press("1")  # CONTACT_MEET: an event trigger
+    wait_for_spans(page, 2)
+    trigger = Span.objects.get(layer__document=seed_document, event_type__key="CONTACT_MEET")
+    assert text[trigger.start : trigger.end] == "لقاءاته"
+    assert Event.objects.filter(trigger=trigger).exists()
+
+
+def test_relabel_move_edge_delete_and_undo_by_keyboard(
+    login, live_server, seed_document, annotator
+):
+    text = seed_document.text
+    start = text.index("حموشي")
+    page = open_workspace(login, live_server, annotator, seed_document)
+    drag_select(page, start, start + 5)
+    page.keyboard.press("p")
+    wait_for_spans(page, 1)
+    span = only_span(seed_document)
+    page.keyboard.press("o")  # the new span has focus: relabel it
+    page.wait_for_selector('[data-doc-text] [data-label="ORG"]')
+    span.refresh_from_db()
+    assert span.entity_type.key == "ORG"
+    page.keyboard.press("Alt+Shift+ArrowLeft")  # end edge one character on (RTL: ←)
+    page.wait_for_selector(f'[data-span-id="{span.pk}"][data-end="{start + 6}"]')
+    page.keyboard.press("Alt+Shift+ArrowRight")
+    page.wait_for_selector(f'[data-span-id="{span.pk}"][data-end="{start + 5}"]')
+    span.refresh_from_db()
+    assert (span.start, span.end) == (start, start + 5)
+    assert page.url.endswith("/annotate/")  # Alt+arrows did not navigate
+    page.keyboard.press("Delete")
+    wait_for_spans(page, 0)
+    assert not Span.objects.filter(layer__document=seed_document).exists()
+    page.keyboard.press("u")
+    wait_for_spans(page, 1)
+    restored = only_span(seed_document)
+    assert (restored.start, restored.end, restored.entity_type.key) == (start, start + 5, "ORG")
+    page.keyboard.press("Control+z")
+    wait_for_spans(page, 1)
+    page.wait_for_selector(f'[data-span-id="{span.pk}"][data-end="{start + 6}"]')
+
+
+def test_nested_span_inside_occupation_is_reachable_by_click_and_keys(
+    login, live_server, seed_document, annotator
+):
+    text = seed_document.text
+    occ = "المدير العام للأمن الداخلي بالجمهورية الفرنسية"
+    gpe = "الجمهورية الفرنسية"
+    occ_start = text.index(occ)
+    gpe_start = text.index(gpe, occ_start)
+    page = open_workspace(login, live_server, annotator, seed_document)
+    drag_select(page, occ_start, occ_start + len(occ))
+    page.keyboard.press("j")
+    wait_for_spans(page, 1)
+    drag_select(page, gpe_start, gpe_start + len(gpe))
+    assert selection_text(page) == gpe
+    page.keyboard.press("g")
+    wait_for_spans(page, 2)
+    spans = {s.entity_type.key: s for s in Span.objects.filter(layer__document=seed_document)}
+    assert text[spans["OCC"].start : spans["OCC"].end] == occ
+    assert text[spans["GPE"].start : spans["GPE"].end] == gpe
+    inner = page.locator(f'[data-span-id="{spans["OCC"].pk}"] [data-span-id="{spans["GPE"].pk}"]')
+    assert inner.count() == 1  # nested element, drawn inside the outer one
+    assert page.locator("[data-doc-text]").text_content() == text
+    page.locator(f'[data-span-id="{spans["OCC"].pk}"]').first.click(position={"x": 5, "y": 10})
+    focused = "document.activeElement.dataset.spanId"
+    page.keyboard.press("k")
+    assert page.evaluate(focused) == str(spans["GPE"].pk)
+    page.keyboard.press("i")
+    assert page.evaluate(focused) == str(spans["OCC"].pk)
+    inner.click()
+    assert page.evaluate(focused) == str(spans["GPE"].pk)
+
+
+def test_latin_name_in_parentheses_and_tatweel_name(login, live_server, seed_document, annotator):
+    text = seed_document.text
+    latin = text.index("Frédéric Veaux")
+    tatweel = text.index("ڤـــو")
+    page = open_workspace(login, live_server, annotator, seed_document)
+    drag_select(page, latin, latin + len("Frédéric Veaux"))
+    assert selection_text(page) == "Frédéric Veaux"
+    page.keyboard.press("p")
+    wait_for_spans(page, 1)
+    drag_select(page, tatweel, tatweel + len("ڤـــو"))
+    assert selection_text(page) == "ڤـــو"
+    page.keyboard.press("p")
+    wait_for_spans(page, 2)
+    stored = sorted(
+        text[s.start : s.end] for s in Span.objects.filter(layer__document=seed_document)
+    )
+    assert stored == sorted(["Frédéric Veaux", "ڤـــو"])
+
+
+def test_document_starting_with_emoji_stores_code_point_offsets(
+    login, live_server, project, annotator
+):
+    text = "🇲🇦😀 حموشي يستقبل فريديريك ڤـــو (Frédéric Veaux) يوم 14 دجنبر"
+    document = DocumentFactory(project=project, text=text)
+    start = text.index("حموشي")
+    assert start == 4  # flag = 2 code points (4 UTF-16 units), 😀 = 1 (2 units), space
+    page = open_workspace(login, live_server, annotator, document)
+    drag_select(page, start, start + 5)
+    page.keyboard.press("p")
+    wait_for_spans(page, 1)
+    # Digits are a left-to-right run inside right-to-left text, where a mouse edge is
+    # ambiguous: drag «دجنبر» from its end, then extend over «14 » with Shift+→.
+    digits = text.index("14")
+    drag_select(page, digits + 3, digits + len("14 دجنبر"), backwards=True)
+    assert selection_text(page) == "دجنبر"
+    for _ in range(3):
+        page.keyboard.press("Shift+ArrowRight")
+    assert selection_text(page) == "14 دجنبر"
+    page.keyboard.press("d")
+    wait_for_spans(page, 2)
+    spans = {s.entity_type.key: s for s in Span.objects.filter(layer__document=document)}
+    assert (spans["PERS"].start, spans["PERS"].end) == (4, 9)
+    assert text[spans["DATE"].start : spans["DATE"].end] == "14 دجنبر"
+
+
+def test_stale_second_tab_gets_a_conflict_and_first_tab_work_survives(
+    login, live_server, seed_document, annotator
+):
+    text = seed_document.text
+    first = open_workspace(login, live_server, annotator, seed_document)
+    second = first.context.new_page()
+    second.goto(annotate_url(live_server, seed_document))
+    start = text.index("حموشي")
+    drag_select(first, start, start + 5)
+    first.keyboard.press("p")
+    wait_for_spans(first, 1)
+    other = text.index("باريس")
+    drag_select(second, other, other + 5)
+    second.keyboard.press("g")
+    second.wait_for_selector("#problems .problem")
+    assert "changed since you opened it" in second.locator("#problems").text_content()
+    wait_for_spans(second, 1)  # the refreshed view shows the first tab's span
+    span = only_span(seed_document)
+    assert (span.start, span.end, span.entity_type.key) == (start, start + 5, "PERS")
+
+
+def test_event_argument_picker_links_and_removes_an_argument(
+    login, live_server, seed_document, annotator
+):
+    text = seed_document.text
+    trigger_start = text.index("لقاء السيد")
+    person = text.index("حموشي", trigger_start)
+    page = open_workspace(login, live_server, annotator, seed_document)
+    drag_select(page, person, person + 5)
+    page.keyboard.press("p")
+    wait_for_spans(page, 1)
+    drag_select(page, trigger_start, trigger_start + 4)
+    page.keyboard.press("1")
+    wait_for_spans(page, 2)
+    page.keyboard.press("b")  # the new trigger has focus
+    dialog = page.locator("#argument-dialog")
+    dialog.locator("select[name=role]").wait_for()
+    assert dialog.evaluate("d => d.open")
+    dialog.locator("select[name=role]").select_option("PARTICIPANT")
+    dialog.get_by_role("button", name="Link argument").click()
+    page.wait_for_function(
+        "() => document.querySelectorAll('#argument-picker form.inline-form').length === 1"
+    )
+    argument = Argument.objects.get(event__trigger__start=trigger_start)
+    assert (argument.role.key, argument.span.start) == ("PARTICIPANT", person)
+    assert "حموشي" in page.locator("#side-panel .argument-list").text_content()
+    dialog.get_by_role("button", name="Remove").click()
+    page.wait_for_function(
+        "() => document.querySelectorAll('#argument-picker form.inline-form').length === 0"
+    )
+    assert not Argument.objects.exists()
+
+
+def test_help_overlay_mark_done_and_next_document(
+    login, live_server, project, seed_document, annotator
+):
+    second = DocumentFactory(project=project)
+    page = open_workspace(login, live_server, annotator, seed_document)
+    page.locator("[data-doc-text]").focus()
+    page.keyboard.press("h")
+    assert page.locator("#help-dialog").evaluate("d => d.open")
+    assert "Next / previous annotation" in page.locator("#help-dialog").text_content()
+    page.keyboard.press("Escape")
+    assert not page.locator("#help-dialog").evaluate("d => d.open")
+    assert "0 of 2 documents done" in page.locator("[data-progress]").text_content()
+    page.get_by_role("button", name="Mark as done").click()
+    page.wait_for_selector("[data-status=done]")
+    assert "1 of 2 documents done" in page.locator("[data-progress]").text_content()
+    page.locator("[data-queue=next]").click()
+    page.wait_for_url(f"**/documents/{second.pk}/annotate/")

@@ -1,0 +1,68 @@
+"""CSV (FORMATS.md §8): one row per span, RFC 4180, BOM only with --excel."""
+
+import csv
+import io
+
+import pytest
+
+from .conftest import export_bytes
+
+
+@pytest.mark.django_db
+def test_csv_has_the_header_and_one_row_per_span_in_text_order(headline, project):
+    data = export_bytes(project, "csv")[0]
+    assert data.decode("utf-8").splitlines()[:3] == [
+        "document,layer,annotator,status,start,end,label,text,kind",
+        "000_f057059c50c62636,gold,,reviewed,0,5,PERS,حموشي,entity",
+        "000_f057059c50c62636,gold,,reviewed,28,34,GPE,المغرب,entity",
+    ]
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8"), newline="")))
+    assert [(r["start"], r["label"], r["kind"]) for r in rows][3] == (
+        "43", "MOVEMENT_TRANSPORT", "trigger",
+    )  # fmt: skip
+    assert len(rows) == 5
+
+
+@pytest.mark.django_db
+def test_csv_lines_end_in_crlf_and_starts_without_bom(headline, project):
+    data = export_bytes(project, "csv")[0]
+    assert not data.startswith(b"\xef\xbb\xbf")
+    assert data.count(b"\r\n") == 6 and data.count(b"\n") == 6
+
+
+@pytest.mark.django_db
+def test_csv_excel_option_adds_a_utf8_bom(headline, project):
+    data = export_bytes(project, "csv", excel=True)[0]
+    assert data.startswith(b"\xef\xbb\xbfdocument,layer")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    assert rows[0][0] == "document"
+
+
+@pytest.mark.django_db
+def test_csv_quotes_commas_quotes_and_newlines_in_span_text(project, reviewer):
+    from newsreview.annotations import services as annotate
+    from newsreview.documents.services import create_document
+
+    text = 'قال: "باريس, فرنسا"\nثم غادر'
+    document = create_document(project=project, text=text, external_id="q")
+    gold = annotate.get_or_create_named_layer(document=document, name="gold")
+    covered = '"باريس, فرنسا"\nثم'
+    start = text.index(covered)
+    annotate.add_span(layer=gold, start=start, end=start + len(covered), label="GPE",
+                      by=reviewer, text=covered)  # fmt: skip
+    data = export_bytes(project, "csv")[0].decode("utf-8")
+    assert '"""باريس, فرنسا""\nثم"' in data
+    (row,) = list(csv.DictReader(io.StringIO(data, newline="")))
+    assert row["text"] == covered and row["annotator"] == ""
+
+
+@pytest.mark.django_db
+def test_csv_annotator_column_names_the_layer_owner(seed_gold, project):
+    rows = list(
+        csv.DictReader(
+            io.StringIO(export_bytes(project, "csv", "annotator1")[0].decode(), newline="")
+        )  # fmt: skip
+    )
+    assert {(r["layer"], r["annotator"], r["status"]) for r in rows} == {
+        ("annotator1", "annotator1", "done")
+    }

@@ -1,0 +1,89 @@
+"""doccano JSONL (FORMATS.md §2): UTF-16 offsets, entities + relations or label triples."""
+
+import json
+
+import pytest
+
+from newsreview.exports.offsets import utf16_converter
+
+from .conftest import HEADLINE, export_bytes, find
+
+SPANS_EXAMPLE = (
+    '{"id": 1, "text": "' + HEADLINE + '", "label": [[0, 5, "PERS"], [28, 34, "GPE"], '
+    '[36, 41, "GPE"], [43, 47, "MOVEMENT_TRANSPORT"], [65, 70, "GPE"]]'
+)
+
+
+@pytest.mark.django_db
+def test_doccano_spans_mode_writes_the_formats_example_line(headline, project):
+    data, warnings = export_bytes(project, "doccano", doccano_mode="spans")
+    line = data.decode("utf-8").rstrip("\n")
+    # The example, then the extra keys doccano keeps as metadata.
+    assert line == SPANS_EXAMPLE + ', "doc": "000_f057059c50c62636", "layer": "gold"}'
+    assert warnings == [
+        "document 000_f057059c50c62636, layer gold: 2 event argument(s) left out "
+        "(--doccano-mode spans has no relations)"
+    ]
+
+
+@pytest.mark.django_db
+def test_doccano_events_mode_is_the_default_and_relations_point_at_same_line_ids(headline, project):
+    example = json.loads(export_bytes(project, "doccano")[0])
+    assert example["id"] == 1 and example["text"] == HEADLINE
+    by_id = {e["id"]: e for e in example["entities"]}
+    assert by_id[1] == {"id": 1, "label": "PERS", "start_offset": 0, "end_offset": 5}
+    assert by_id[4] == {"id": 4, "label": "GPE", "start_offset": 65, "end_offset": 70}
+    assert by_id[5] == {"id": 5, "label": "MOVEMENT_TRANSPORT", "start_offset": 43,
+                        "end_offset": 47}  # fmt: skip
+    assert example["relations"] == [
+        {"id": 1, "from_id": 5, "to_id": 1, "type": "ARTIFACT"},
+        {"id": 2, "from_id": 5, "to_id": 4, "type": "DESTINATION"},
+    ]
+    assert "label" not in example
+
+
+@pytest.mark.django_db
+def test_doccano_offsets_count_utf16_code_units_after_an_emoji(tricky, project):
+    example = json.loads(export_bytes(project, "doccano")[0])
+    text = example["text"]
+    utf16 = text.encode("utf-16-le")
+    for entity in example["entities"]:
+        start, end = entity["start_offset"], entity["end_offset"]
+        # What doccano's browser annotator sees: a slice of the UTF-16 string.
+        covered = utf16[2 * start : 2 * end].decode("utf-16-le")
+        assert covered in {"Cafe\u0301 التقى", "التقى", "باريس", "ڤـــو", "مُحَمَّد", "الرباط"}
+    paris = next(e for e in example["entities"] if e["label"] == "GPE")
+    cp_start, _ = find(tricky.text, "باريس")
+    # 🇲🇦 is two astral code points, 😀 one: three extra code units before the span.
+    assert paris["start_offset"] == cp_start + 3
+
+
+def test_utf16_converter_matches_the_formats_formula_on_astral_and_bmp_text():
+    for text in ("حموشي 😀 باريس 🇲🇦", "Cafe\u0301 ڤـــو", "𝐀a😀"):
+        convert = utf16_converter(text)
+        for cp in range(len(text) + 1):
+            assert convert(cp) == len(text[:cp].encode("utf-16-le")) // 2
+
+
+@pytest.mark.django_db
+def test_doccano_lines_have_doccanos_documented_shape(seed_gold, tricky, project):
+    """doccano's sequence-labelling import: `text` plus `label` as [start, end, label]
+    triples; with relations: `entities` with id/label/start_offset/end_offset and
+    `relations` with id/from_id/to_id/type."""
+    spans = [json.loads(x) for x in export_bytes(project, "doccano", "all",
+                                                 doccano_mode="spans")[0].splitlines()]  # fmt: skip
+    for example in spans:
+        assert isinstance(example["text"], str)
+        for triple in example["label"]:
+            start, end, label = triple
+            assert isinstance(start, int) and isinstance(end, int) and start < end
+            assert label.isupper()
+    events = [json.loads(x) for x in export_bytes(project, "doccano", "all")[0].splitlines()]
+    assert [e["id"] for e in events] == [1, 2, 3]
+    for example in events:
+        ids = {e["id"] for e in example["entities"]}
+        assert all(set(e) == {"id", "label", "start_offset", "end_offset"}
+                   for e in example["entities"])  # fmt: skip
+        for relation in example["relations"]:
+            assert set(relation) == {"id", "from_id", "to_id", "type"}
+            assert {relation["from_id"], relation["to_id"]} <= ids

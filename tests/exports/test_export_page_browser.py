@@ -1,0 +1,60 @@
+"""The export page in real Chromium: options follow the chosen format, the download
+arrives with the progress indicator replaced by "Download started", the check lists
+what the format cannot carry."""
+
+import io
+import json
+import zipfile
+
+import pytest
+from django.urls import reverse
+
+from tests.browser.conftest import browser, login, page  # noqa: F401 (fixtures)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reviewer_downloads_an_export_from_the_project_page(
+    login,  # noqa: F811
+    live_server,
+    seed_gold,
+    reviewer,
+):
+    page = login(reviewer)  # noqa: F811
+    page.goto(f"{live_server.url}{reverse('documents:document-list', args=['news'])}")
+    page.click("a[href$='/export/']")
+    page.wait_for_selector("[data-export-form]")
+    # The module script hides the options of formats not chosen (jsonl has none).
+    page.wait_for_selector("[data-format-options=doccano]", state="hidden")
+    page.select_option("#id_format", "doccano")
+    page.wait_for_selector("[data-format-options=doccano]", state="visible")
+    page.select_option("#id_format", "jsonl")
+    page.select_option("#id_layer", "all")
+    page.wait_for_selector("[data-record-count='2']")
+
+    with page.expect_download() as download_info:
+        page.click("[data-export-submit]")
+    download = download_info.value
+    assert download.suggested_filename == "news-all.jsonl"
+    lines = open(download.path(), encoding="utf-8").read().splitlines()  # noqa: SIM115
+    assert [json.loads(x)["layer"] for x in lines] == ["annotator1", "gold"]
+    page.wait_for_selector("[data-export-started]", state="visible")
+    page.wait_for_selector("[data-export-preparing]", state="hidden")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_check_lists_comments_brat_cannot_carry_then_brat_zip_downloads(
+    login,  # noqa: F811
+    live_server,
+    seed_gold,
+    manager,
+):
+    page = login(manager)  # noqa: F811
+    page.goto(f"{live_server.url}{reverse('exports:export', args=['news'])}")
+    page.select_option("#id_format", "brat")
+    page.click("text=Check for problems")
+    page.wait_for_selector("[data-warning-count='1']")
+    assert "a comment not attached to a span" in page.locator("#export-summary").inner_text()
+    with page.expect_download() as download_info:
+        page.click("[data-export-submit]")
+    with zipfile.ZipFile(io.BytesIO(open(download_info.value.path(), "rb").read())) as z:  # noqa: SIM115
+        assert "seed.ann" in z.namelist()

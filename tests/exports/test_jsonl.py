@@ -1,0 +1,111 @@
+"""newsreview JSON Lines (FORMATS.md §1): complete, deterministic, UTF-8 without BOM."""
+
+import json
+
+import pytest
+
+from newsreview.exports.formats.jsonl import FORMAT_VERSION
+
+from .conftest import export_bytes, find
+
+
+@pytest.mark.django_db
+def test_jsonl_line_has_every_field_of_the_document_layer_spans_events_and_comments(
+    seed_gold, project
+):
+    data, warnings = export_bytes(project, "jsonl")
+    (line,) = data.decode("utf-8").splitlines()
+    record = json.loads(line)
+    assert warnings == []
+    assert list(record) == [
+        "format", "document", "project", "schema_version", "layer", "layer_kind",
+        "annotator", "status", "entities", "events", "comments",
+    ]  # fmt: skip
+    assert record["format"] == FORMAT_VERSION
+    assert record["document"] == {
+        "id": "seed",
+        "title": seed_gold.title,
+        "text": seed_gold.text,
+        "language": "ar",
+        "direction": "rtl",
+        "source_url": "",
+        "published_on": None,
+        "metadata": {},
+    }
+    assert (record["project"], record["schema_version"]) == ("news", 1)
+    assert (record["layer"], record["layer_kind"], record["annotator"], record["status"]) == (
+        "gold", "gold", None, "reviewed",
+    )  # fmt: skip
+    occ = next(e for e in record["entities"] if e["label"] == "OCC")
+    assert (occ["start"], occ["end"]) == find(seed_gold.text, "المدير العام للأمن الوطني")
+    (event,) = record["events"]
+    trigger_start, trigger_end = find(seed_gold.text, "لقاء", 1)
+    assert event["trigger"] == {"id": "e7", "start": trigger_start, "end": trigger_end,
+                                "text": "لقاء"}  # fmt: skip
+    ids = {e["id"]: e["text"] for e in record["entities"]}
+    assert [(a["role"], ids[a["entity"]]) for a in event["arguments"]] == [
+        ("PARTICIPANT", "عبد اللطيف حموشي"),
+        ("PARTICIPANT", "فريديريك ڤـــو"),
+    ]
+    assert event["attributes"] == {}
+    assert [(c["author"], c["text"], c["span"]) for c in record["comments"]] == [
+        ("reviewer", 'OCC يضم ORG, "متداخل"', occ["id"]),
+        ("reviewer", "تعليق عام", None),
+    ]
+    assert all(c["created_at"] for c in record["comments"])
+
+
+@pytest.mark.django_db
+def test_jsonl_matches_the_formats_example_for_the_headline(headline, project):
+    record = json.loads(export_bytes(project, "jsonl")[0])
+    assert [(e["id"], e["label"], e["start"], e["end"], e["text"]) for e in record["entities"]] == [
+        ("e1", "PERS", 0, 5, "حموشي"),
+        ("e2", "GPE", 28, 34, "المغرب"),
+        ("e3", "GPE", 36, 41, "فرنسا"),
+        ("e4", "GPE", 65, 70, "باريس"),
+    ]
+    assert record["events"] == [
+        {
+            "id": "v1",
+            "type": "MOVEMENT_TRANSPORT",
+            "trigger": {"id": "e5", "start": 43, "end": 47, "text": "رحلة"},
+            "arguments": [
+                {"role": "ARTIFACT", "entity": "e1"},
+                {"role": "DESTINATION", "entity": "e4"},
+            ],
+            "attributes": {},
+        }
+    ]
+
+
+@pytest.mark.django_db
+def test_jsonl_is_utf8_without_bom_and_keeps_arabic_unescaped(headline, project):
+    data = export_bytes(project, "jsonl")[0]
+    assert not data.startswith(b"\xef\xbb\xbf")
+    assert "حموشي".encode() in data and b"\\u" not in data
+    assert data.endswith(b"\n") and data.count(b"\n") == 1
+
+
+@pytest.mark.django_db
+def test_jsonl_keeps_emoji_combining_marks_and_tatweel_with_code_point_offsets(tricky, project):
+    record = json.loads(export_bytes(project, "jsonl")[0])
+    text = record["document"]["text"]
+    assert text == tricky.text and text.startswith("🇲🇦 😀")
+    for entity in record["entities"]:
+        assert text[entity["start"] : entity["end"]] == entity["text"]
+    assert {"Cafe\u0301 التقى", "ڤـــو", "مُحَمَّد"} <= {e["text"] for e in record["entities"]}
+
+
+@pytest.mark.django_db
+def test_two_jsonl_exports_are_byte_identical(seed_gold, tricky, headline, project):
+    assert export_bytes(project, "jsonl", "all")[0] == export_bytes(project, "jsonl", "all")[0]
+
+
+@pytest.mark.django_db
+def test_jsonl_orders_records_by_document_then_layer(seed_gold, tricky, project):
+    lines = export_bytes(project, "jsonl", "all")[0].decode().splitlines()
+    assert [(json.loads(x)["document"]["id"], json.loads(x)["layer"]) for x in lines] == [
+        ("seed", "annotator1"),
+        ("seed", "gold"),
+        ("tricky", "gold"),
+    ]
