@@ -22,3 +22,19 @@ class UserAdmin(DjangoUserAdmin):
     # Usernames and names may be Arabic: icontains works on any script.
     search_fields = ("username", "first_name", "last_name", "email")
     ordering = ("username",)
+
+    # Only a superuser may grant or edit privileges: a staff manager who was given the
+    # change_user permission must not be able to make themselves (or anyone) superuser.
+    PRIVILEGE_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = tuple(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            fields += self.PRIVILEGE_FIELDS
+        return fields
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # Nobody but a superuser edits a superuser's account.
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)

@@ -41,4 +41,9 @@ class LoginForm(AuthenticationForm):
         user = user_model._default_manager.filter(
             **{user_model.USERNAME_FIELD: username}, is_active=False
         ).first()
-        return user is not None and user.check_password(password)
+        if user is None:
+            # Spend the same hashing time as for a real inactive account, so timing does not
+            # tell which usernames exist (Django's ModelBackend does the same).
+            user_model().set_password(password)
+            return False
+        return user.check_password(password)

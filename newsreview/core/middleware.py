@@ -7,7 +7,7 @@ never reach those (static files) and adds what Django 5.2 lacks (CSP).
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 
 # No inline script anywhere: our JS and htmx are static files. Inline *styles* are
 # allowed because a label's colour arrives as style="--label-color: …" (STYLE.md §6).
@@ -40,7 +40,12 @@ class SecurityHeadersMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
+        length = request.META.get("CONTENT_LENGTH") or "0"
+        if not length.isdigit():
+            # Django's body parser would crash on it (a 500); it is the client's error.
+            response: HttpResponse = HttpResponseBadRequest("Malformed Content-Length header.")
+        else:
+            response = self.get_response(request)
         for name, value in HEADERS.items():
             response.headers.setdefault(name, value)
         return response

@@ -9,9 +9,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -19,7 +18,8 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from newsreview.core.http import HtmxHttpRequest, navigate
-from newsreview.projects.models import Membership, Project
+from newsreview.projects.models import Project
+from newsreview.projects.permissions import MANAGER_ROLES, project_for
 
 from .forms import UploadForm
 from .results import ImportOptions, default_layer_name
@@ -35,12 +35,7 @@ STAGES = {
 
 def _managed_project(request: HtmxHttpRequest, slug: str) -> Project:
     """The project if `request.user` manages it: 404 for outsiders, 403 for other members."""
-    project = get_object_or_404(
-        Project.objects.visible_to(request.user).select_related("schema"), slug=slug
-    )
-    if project.role_of(request.user) != Membership.Role.MANAGER:
-        raise PermissionDenied(_("Only the project's managers can import documents."))
-    return project
+    return project_for(request.user, slug, roles=MANAGER_ROLES)
 
 
 def _upload_of(request: HtmxHttpRequest, project: Project, token: str) -> Upload:
@@ -84,6 +79,7 @@ def upload(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """The upload form; a POST stores the file, previews it and shows the preview."""
     project = _managed_project(request, slug)
     if request.method == "POST":
+        # A malformed header never gets here (core.middleware answers 400).
         length = int(request.META.get("CONTENT_LENGTH") or 0)
         if length > settings.NEWSREVIEW_MAX_UPLOAD_BYTES + 64 * 1024:
             # Refused before the body is read: a huge upload is not even stored.

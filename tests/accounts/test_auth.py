@@ -205,3 +205,21 @@ def test_password_reset_for_unknown_address_sends_nothing_and_says_the_same(clie
     assert response.status_code == 302
     assert response.url == reverse("accounts:password-reset-done")
     assert mail.outbox == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/", "//evil.example/", "javascript:alert(1)", "/\\evil.example"]
+)
+def test_login_never_redirects_off_site(client, target):
+    UserFactory(username="layla")
+    response = client.post(LOGIN, {"username": "layla", "password": "demo", "next": target})
+    assert response.status_code == 302
+    assert response.url == reverse("projects:project-list")
+
+
+@pytest.mark.django_db
+def test_login_follows_a_local_next(client):
+    UserFactory(username="layla")
+    response = client.post(LOGIN, {"username": "layla", "password": "demo", "next": "/projects/x/"})
+    assert response.url == "/projects/x/"

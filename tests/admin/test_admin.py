@@ -798,3 +798,33 @@ def test_layer_change_page_query_count_does_not_grow_with_spans(
         services.add_span(layer=layer, start=start, end=end, label="GPE", by=None)
     with django_assert_max_num_queries(len(captured)):
         client_.get(url(AnnotationLayer, "change", layer.pk))
+
+
+@pytest.mark.django_db
+def test_staff_with_change_user_permission_cannot_make_themselves_superuser(client):
+    from django.contrib.auth.models import Permission
+
+    from newsreview.accounts.models import User as UserModel
+
+    staff = UserFactory(username="staffer", is_staff=True)
+    staff.user_permissions.add(
+        Permission.objects.get(codename="change_user"),
+        Permission.objects.get(codename="view_user"),
+    )
+    client.force_login(staff)
+    url = reverse("admin:accounts_user_change", args=[staff.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    assert 'name="is_superuser"' not in page.text
+    client.post(
+        url,
+        {
+            "username": "staffer",
+            "is_superuser": "on",
+            "is_staff": "on",
+            "is_active": "on",
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "00:00",
+        },
+    )
+    assert UserModel.objects.get(pk=staff.pk).is_superuser is False

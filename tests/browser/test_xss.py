@@ -177,6 +177,30 @@ def test_hostile_text_does_not_run_on_project_and_document_pages(
 
 
 @pytest.mark.django_db(transaction=True)
+def test_hostile_label_names_and_text_do_not_run_in_the_workspace(
+    hostile_world, watched_page, login, live_server
+):
+    page = watched_page
+    login(hostile_world["evil"])
+    document = hostile_world["document"]
+    page.goto(f"{live_server.url}{reverse('annotations:annotate', args=['evil', document.pk])}")
+    assert_nothing_ran(page, HOSTILE.label_name)
+    assert page.locator("[data-doc-text]").text_content() == document.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_hostile_project_name_does_not_run_on_export_and_import_pages(
+    hostile_world, watched_page, login, live_server
+):
+    page = watched_page
+    login(hostile_world["manager"])
+    page.goto(f"{live_server.url}{reverse('exports:export', args=['evil'])}")
+    assert_nothing_ran(page, HOSTILE.project_name)
+    page.goto(f"{live_server.url}{reverse('imports:upload', args=['evil'])}")
+    assert_nothing_ran(page, HOSTILE.project_name)
+
+
+@pytest.mark.django_db(transaction=True)
 def test_hostile_username_does_not_run_in_the_top_bar(
     hostile_world, watched_page, login, live_server
 ):

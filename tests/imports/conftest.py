@@ -2,7 +2,6 @@
 saved by a refused import."""
 
 import json
-import shutil
 
 import pytest
 
@@ -17,7 +16,6 @@ from newsreview.annotations.models import (
 )
 from newsreview.documents.models import Document
 from newsreview.projects.models import Project
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, login, page  # noqa: F401
 
 # FORMATS.md §2-§5 examples: the headline of the seed article.
 HEADLINE = "حموشي يعيد الدفء إلى علاقات المغرب بفرنسا ورحلة قريبة ستأخذه إلى باريس"
@@ -82,23 +80,3 @@ def write(tmp_path):
         return path
 
     return _write
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Chromium for tests/imports/test_browser.py (tests/browser's fixtures are not visible
-    from this folder). Playwright's sync API allows one instance per thread: when
-    tests/browser's session browser is already running, these tests are skipped with the
-    reason; they run on their own (`pytest tests/imports`)."""
-    if not shutil.which(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is not installed")
-    from playwright.sync_api import Error, sync_playwright
-
-    try:
-        playwright = sync_playwright().start()
-    except Error as error:
-        pytest.skip(f"another Playwright instance runs in this process: {error}")
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-    yield browser
-    browser.close()
-    playwright.stop()

@@ -128,3 +128,17 @@ def test_upload_token_of_another_session_is_not_found(world: World, manager_clie
     before = Document.objects.count()
     assert superuser.post(confirm).status_code == 404
     assert Document.objects.count() == before
+
+
+@pytest.mark.django_db
+def test_malformed_content_length_is_a_client_error_not_a_crash(world: World):
+    client = Client(raise_request_exception=False)
+    client.force_login(world.user("manager"))
+    response = client.generic(
+        "POST",
+        URL,
+        b"x=1",
+        content_type="application/x-www-form-urlencoded",
+        CONTENT_LENGTH="abc",
+    )
+    assert 400 <= response.status_code < 500

@@ -6,8 +6,7 @@ import pytest
 
 from newsreview.annotations.models import Span
 from newsreview.documents.models import Document
-
-from .conftest import HEADLINE
+from tests.imports.conftest import HEADLINE
 
 
 @pytest.fixture(autouse=True)

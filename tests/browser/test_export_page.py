@@ -9,17 +9,17 @@ import zipfile
 import pytest
 from django.urls import reverse
 
-from tests.browser.conftest import browser, login, page  # noqa: F401 (fixtures)
+from tests.exports.conftest import seed_gold  # noqa: F401 (fixture)
 
 
 @pytest.mark.django_db(transaction=True)
 def test_reviewer_downloads_an_export_from_the_project_page(
-    login,  # noqa: F811
+    login,
     live_server,
     seed_gold,
     reviewer,
 ):
-    page = login(reviewer)  # noqa: F811
+    page = login(reviewer)
     page.goto(f"{live_server.url}{reverse('documents:document-list', args=['news'])}")
     page.click("a[href$='/export/']")
     page.wait_for_selector("[data-export-form]")
@@ -43,12 +43,12 @@ def test_reviewer_downloads_an_export_from_the_project_page(
 
 @pytest.mark.django_db(transaction=True)
 def test_check_lists_comments_brat_cannot_carry_then_brat_zip_downloads(
-    login,  # noqa: F811
+    login,
     live_server,
     seed_gold,
     manager,
 ):
-    page = login(manager)  # noqa: F811
+    page = login(manager)
     page.goto(f"{live_server.url}{reverse('exports:export', args=['news'])}")
     page.select_option("#id_format", "brat")
     page.click("text=Check for problems")
