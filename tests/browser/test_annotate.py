@@ -79,6 +79,15 @@ def wait_for_spans(page, count: int) -> None:
     )
 
 
+def wait_for_text(page, selector: str) -> None:
+    """Wait for `selector` in the text and for htmx to settle (focus restored)."""
+    page.wait_for_selector(f"[data-doc-text] {selector}")
+    page.wait_for_function(
+        """() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')
+            && document.querySelector('[data-doc-text]').contains(document.activeElement)"""
+    )
+
+
 def only_span(document) -> Span:
     spans = list(Span.objects.filter(layer__document=document))
     assert len(spans) == 1, spans
@@ -141,13 +150,13 @@ def test_relabel_move_edge_delete_and_undo_by_keyboard(
     wait_for_spans(page, 1)
     span = only_span(seed_document)
     page.keyboard.press("o")  # the new span has focus: relabel it
-    page.wait_for_selector('[data-doc-text] [data-label="ORG"]')
+    wait_for_text(page, '[data-label="ORG"]')
     span.refresh_from_db()
     assert span.entity_type.key == "ORG"
     page.keyboard.press("Alt+Shift+ArrowLeft")  # end edge one character on (RTL: ←)
-    page.wait_for_selector(f'[data-span-id="{span.pk}"][data-end="{start + 6}"]')
+    wait_for_text(page, f'[data-span-id="{span.pk}"][data-end="{start + 6}"]')
     page.keyboard.press("Alt+Shift+ArrowRight")
-    page.wait_for_selector(f'[data-span-id="{span.pk}"][data-end="{start + 5}"]')
+    wait_for_text(page, f'[data-span-id="{span.pk}"][data-end="{start + 5}"]')
     span.refresh_from_db()
     assert (span.start, span.end) == (start, start + 5)
     assert page.url.endswith("/annotate/")  # Alt+arrows did not navigate
@@ -159,8 +168,7 @@ def test_relabel_move_edge_delete_and_undo_by_keyboard(
     restored = only_span(seed_document)
     assert (restored.start, restored.end, restored.entity_type.key) == (start, start + 5, "ORG")
     page.keyboard.press("Control+z")
-    wait_for_spans(page, 1)
-    page.wait_for_selector(f'[data-span-id="{span.pk}"][data-end="{start + 6}"]')
+    wait_for_text(page, f'[data-span-id="{span.pk}"][data-end="{start + 6}"]')
 
 
 def test_nested_span_inside_occupation_is_reachable_by_click_and_keys(
