@@ -3,7 +3,9 @@
 Pure functions, no Django: convert at the edge and nowhere else.
 """
 
+import re
 import unicodedata
+from collections.abc import Callable
 
 TATWEEL = "\u0640"
 
@@ -66,3 +68,20 @@ def snap_to_words(text: str, start: int, end: int) -> tuple[int, int]:
     while end < len(text) and _is_word_char(text[end]) and _is_word_char(text[end - 1]):
         end += 1
     return start, end
+
+
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
+def utf16_converter(text: str) -> Callable[[int], int]:
+    """A function mapping a code-point offset of `text` to its UTF-16 offset. Text with no
+    astral character (all Arabic) maps every offset to itself, at no cost."""
+    astral = [m.start() for m in _ASTRAL.finditer(text)]
+    if not astral:
+        return lambda cp: cp
+
+    def convert(cp: int) -> int:
+        # Each astral character before `cp` takes two code units instead of one.
+        return cp + sum(1 for position in astral if position < cp)
+
+    return convert

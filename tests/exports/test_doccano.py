@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from newsreview.exports.offsets import utf16_converter
+from newsreview.annotations.offsets import utf16_converter
 
 from .conftest import HEADLINE, export_bytes, find
 

@@ -9,9 +9,9 @@ import json
 from collections.abc import Callable, Iterable
 from typing import Any, BinaryIO
 
+from newsreview.annotations.offsets import utf16_converter
 from newsreview.projects.models import Project
 
-from ..offsets import utf16_converter
 from ..records import LayerRecord
 
 KEY = "doccano"

@@ -77,6 +77,20 @@ def require_content(name: str, text: str) -> None:
         raise FileRejected(Problem(name, "", "the file is empty"))
 
 
+def json_records(files: list[Any], errors: list[Problem]) -> Iterator[tuple[str, int, Any]]:
+    """(file name, line number, record) for every JSON line of every readable file; an
+    unreadable file or a malformed line is recorded in `errors` and skipped."""
+    for source in files:
+        try:
+            text = decode_utf8(source.name, source.data)
+            require_content(source.name, text)
+        except FileRejected as rejected:
+            errors.append(rejected.problem)
+            continue
+        for number, record in json_lines(source.name, text, errors):
+            yield source.name, number, record
+
+
 def crlf_map(text: str) -> tuple[str, Callable[[int], int] | None]:
     """`text` with CRLF/CR → LF, and a function moving an offset of the original text to
     the normalised one (None when nothing changed). Tools that keep CRLF count the CR."""

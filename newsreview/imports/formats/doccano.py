@@ -19,7 +19,7 @@ from ..parsed import (
     Problem,
     SourceFile,
 )
-from .common import FileRejected, crlf_map, decode_utf8, is_int, json_lines, require_content
+from .common import crlf_map, is_int, json_records
 
 NAME = "doccano"
 RESERVED = {
@@ -66,17 +66,10 @@ class OffsetError(ValueError):
 
 def parse(files: list[SourceFile]) -> ParseResult:
     result = ParseResult(format=NAME)
-    for source in files:
-        try:
-            text = decode_utf8(source.name, source.data)
-            require_content(source.name, text)
-        except FileRejected as rejected:
-            result.errors.append(rejected.problem)
-            continue
-        for number, record in json_lines(source.name, text, result.errors):
-            document = parse_record(source.name, number, record, result)
-            if document is not None:
-                result.documents.append(document)
+    for name, number, record in json_records(files, result.errors):
+        document = parse_record(name, number, record, result)
+        if document is not None:
+            result.documents.append(document)
     return result
 
 

@@ -15,8 +15,7 @@ from .common import (
     check_date,
     decode_utf8,
     is_int,
-    json_lines,
-    require_content,
+    json_records,
 )
 
 NAME = "jsonl"
@@ -59,17 +58,10 @@ def parse(files: list[SourceFile]) -> ParseResult:
             return newsreview.parse(files)
         break
     result = ParseResult(format=NAME)
-    for source in files:
-        try:
-            text = decode_utf8(source.name, source.data)
-            require_content(source.name, text)
-        except FileRejected as rejected:
-            result.errors.append(rejected.problem)
-            continue
-        for number, record in json_lines(source.name, text, result.errors):
-            document = parse_record(source.name, number, record, result)
-            if document is not None:
-                result.documents.append(document)
+    for name, number, record in json_records(files, result.errors):
+        document = parse_record(name, number, record, result)
+        if document is not None:
+            result.documents.append(document)
     return result
 
 

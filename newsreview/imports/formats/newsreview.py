@@ -20,14 +20,11 @@ from ..parsed import (
     SourceFile,
 )
 from .common import (
-    FileRejected,
     check_date,
     crlf_map,
-    decode_utf8,
     is_int,
-    json_lines,
+    json_records,
     normalise_span_text,
-    require_content,
 )
 
 NAME = "newsreview"
@@ -38,15 +35,8 @@ DOCUMENT_FIELDS = ("title", "language", "direction", "source_url", "published_on
 def parse(files: list[SourceFile]) -> ParseResult:
     result = ParseResult(format=NAME)
     by_id: dict[str, ParsedDocument] = {}
-    for source in files:
-        try:
-            text = decode_utf8(source.name, source.data)
-            require_content(source.name, text)
-        except FileRejected as rejected:
-            result.errors.append(rejected.problem)
-            continue
-        for number, record in json_lines(source.name, text, result.errors):
-            _Record(source.name, number, result, by_id).read(record)
+    for name, number, record in json_records(files, result.errors):
+        _Record(name, number, result, by_id).read(record)
     return result
 
 
