@@ -138,7 +138,11 @@ class Span(models.Model):
     """A labelled `[start, end)` range of code points of the document text. Its label is an
     entity type, or an event type when it is an event trigger."""
 
-    layer = models.ForeignKey(AnnotationLayer, on_delete=models.CASCADE, related_name="spans")
+    # No index of its own: span_layer_start_idx (layer, start) serves every layer lookup,
+    # and each index costs bulk imports time (bench/bench_import.py).
+    layer = models.ForeignKey(
+        AnnotationLayer, on_delete=models.CASCADE, related_name="spans", db_index=False
+    )
     start = models.PositiveIntegerField(_("start"))
     end = models.PositiveIntegerField(_("end"))
     entity_type = models.ForeignKey(
@@ -149,8 +153,15 @@ class Span(models.Model):
     )
     # What text[start:end] was when the span was made; exports check it still matches.
     text = models.TextField(_("text"))
+    # Unindexed on purpose: only deleting a user reads it (rare), while every span write
+    # would maintain the index.
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -228,7 +239,10 @@ class Event(models.Model):
 class Argument(models.Model):
     """A role of an event filled by an entity span of the same layer."""
 
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="arguments")
+    # Indexed through argument_unique (event, role, span), whose first column it is.
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="arguments", db_index=False
+    )
     role = models.ForeignKey(RoleType, on_delete=models.PROTECT, related_name="arguments")
     span = models.ForeignKey(Span, on_delete=models.CASCADE, related_name="argument_of")
 
