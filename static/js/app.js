@@ -6,6 +6,6 @@ document.addEventListener("htmx:responseError", (event) => {
   p.className = "problem";
   p.textContent = event.detail.xhr.responseText.length < 300 && !event.detail.xhr.responseText.includes("<")
     ? event.detail.xhr.responseText
-    : `Request failed (${event.detail.xhr.status}).`;
+    : `${document.body.dataset.msgRequestFailed || "The request failed. HTTP status:"} ${event.detail.xhr.status}`;
   region.replaceChildren(p);
 });
