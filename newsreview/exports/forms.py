@@ -48,7 +48,7 @@ def option_fields(export_format: registry.ExportFormat) -> list[OptionField]:
             widget, choices = "text", ()
         default = "" if action.default in (None, False) else str(action.default)
         fields.append(
-            OptionField(name, action.dest, flag, action.help or "", widget, choices, default)
+            OptionField(name, action.dest, flag, _(action.help or ""), widget, choices, default)
         )
     return fields
 

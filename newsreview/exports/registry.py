@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, BinaryIO
 
+from django.utils.translation import gettext
+
 from newsreview.projects.models import Project
 
 from .records import ExportError, LayerRecord
@@ -41,7 +43,8 @@ class ExportFormat:
 
     @property
     def label(self) -> str:
-        return getattr(self.module, "LABEL", self.key)
+        # Format modules mark LABEL with gettext_noop; it is translated when shown.
+        return gettext(getattr(self.module, "LABEL", self.key))
 
     @property
     def media_type(self) -> str:

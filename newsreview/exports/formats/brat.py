@@ -10,12 +10,14 @@ import zipfile
 from collections.abc import Callable, Iterable
 from typing import Any, BinaryIO
 
+from django.utils.translation import gettext_noop
+
 from newsreview.projects.models import Project
 
 from ..records import EventRecord, LayerRecord, label_order, roles_by_event
 
 KEY = "brat"
-LABEL = "brat standoff (zip)"
+LABEL = gettext_noop("brat standoff (zip)")
 MEDIA_TYPE = "application/zip"
 EXTENSION = ".zip"
 IS_ARCHIVE = True  # the command may unpack it into a directory

@@ -13,13 +13,15 @@ import tempfile
 from collections.abc import Callable, Iterable
 from typing import Any, BinaryIO
 
+from django.utils.translation import gettext_noop
+
 from newsreview.projects.models import Project
 
 from ..records import LayerRecord
 from ..tokens import ALIGN_CHOICES, EventTally, Tokenised, problems, tokenise
 
 KEY = "conll"
-LABEL = "CoNLL IOB2 (token per line)"
+LABEL = gettext_noop("CoNLL IOB2 (token per line)")
 MEDIA_TYPE = "text/plain; charset=utf-8"
 EXTENSION = ".conll"
 DOCSTART = "-DOCSTART- -X- O O\n\n"
@@ -29,19 +31,25 @@ def add_arguments(parser: Any) -> None:
     parser.add_argument(
         "--nested",
         action="store_true",
-        help="conll: one more tag column per nesting depth, outer to inner (Wojood style)",
+        help=gettext_noop(
+            "conll: one more tag column per nesting depth, outer to inner (Wojood style)"
+        ),
     )
     parser.add_argument(
         "--align",
         choices=ALIGN_CHOICES,
         default="split",
-        help="conll/hf: split tokens at span boundaries (default; exact) or expand spans "
-        "to whole tokens (Wojood/ANERcorp word tagging)",
+        help=gettext_noop(
+            "conll/hf: split tokens at span boundaries (default; exact) or expand spans "
+            "to whole tokens (Wojood/ANERcorp word tagging)"
+        ),
     )
     parser.add_argument(
         "--with-triggers",
         action="store_true",
-        help="conll: a last column with event triggers as IOB2 tags of the event type",
+        help=gettext_noop(
+            "conll: a last column with event triggers as IOB2 tags of the event type"
+        ),
     )
 
 

@@ -8,12 +8,14 @@ import io
 from collections.abc import Callable, Iterable
 from typing import Any, BinaryIO
 
+from django.utils.translation import gettext_noop
+
 from newsreview.projects.models import Project
 
 from ..records import LayerRecord
 
 KEY = "csv"
-LABEL = "CSV (one row per span)"
+LABEL = gettext_noop("CSV (one row per span)")
 MEDIA_TYPE = "text/csv; charset=utf-8"
 EXTENSION = ".csv"
 HEADER = ["document", "layer", "annotator", "status", "start", "end", "label", "text", "kind"]
@@ -21,7 +23,9 @@ HEADER = ["document", "layer", "annotator", "status", "start", "end", "label", "
 
 def add_arguments(parser: Any) -> None:
     parser.add_argument(
-        "--excel", action="store_true", help="CSV: start with a UTF-8 BOM so Excel reads Arabic"
+        "--excel",
+        action="store_true",
+        help=gettext_noop("CSV: start with a UTF-8 BOM so Excel reads Arabic"),
     )
 
 

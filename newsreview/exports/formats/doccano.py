@@ -9,13 +9,15 @@ import json
 from collections.abc import Callable, Iterable
 from typing import Any, BinaryIO
 
+from django.utils.translation import gettext_noop
+
 from newsreview.annotations.offsets import utf16_converter
 from newsreview.projects.models import Project
 
 from ..records import LayerRecord
 
 KEY = "doccano"
-LABEL = "doccano JSONL"
+LABEL = gettext_noop("doccano JSONL")
 MEDIA_TYPE = "application/x-ndjson; charset=utf-8"
 EXTENSION = ".jsonl"
 MODES = ("events", "spans")
@@ -26,7 +28,9 @@ def add_arguments(parser: Any) -> None:
         "--doccano-mode",
         choices=MODES,
         default="events",
-        help="doccano: entities + relations (events, default) or label triples (spans)",
+        help=gettext_noop(
+            "doccano: entities + relations (events, default) or label triples (spans)"
+        ),
     )
 
 

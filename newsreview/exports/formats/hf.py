@@ -16,13 +16,15 @@ import json
 from collections.abc import Callable, Iterable
 from typing import Any, BinaryIO
 
+from django.utils.translation import gettext_noop
+
 from newsreview.projects.models import Project
 
 from ..records import ExportError, LayerRecord, label_order
 from ..tokens import EventTally, problems, tokenise
 
 KEY = "hf"
-LABEL = "Hugging Face datasets (JSON Lines + dataset_info.json)"
+LABEL = gettext_noop("Hugging Face datasets (JSON Lines + dataset_info.json)")
 MEDIA_TYPE = "application/x-ndjson; charset=utf-8"
 EXTENSION = ".jsonl"
 INFO_FILE = "dataset_info.json"
@@ -32,7 +34,7 @@ def add_arguments(parser: Any) -> None:
     parser.add_argument(
         "--show-labels",
         action="store_true",
-        help="hf: print the ner_tags label list (on stderr, with the warnings)",
+        help=gettext_noop("hf: print the ner_tags label list (on stderr, with the warnings)"),
     )
 
 

@@ -9,13 +9,15 @@ import json
 from collections.abc import Callable, Iterable
 from typing import Any, BinaryIO
 
+from django.utils.translation import gettext_noop
+
 from newsreview.projects.models import Project
 
 from ..records import LayerRecord
 from ..schema import schema_bytes
 
 KEY = "jsonl"
-LABEL = "newsreview JSON Lines (lossless)"
+LABEL = gettext_noop("newsreview JSON Lines (lossless)")
 MEDIA_TYPE = "application/x-ndjson; charset=utf-8"
 EXTENSION = ".jsonl"
 FORMAT_VERSION = "newsreview/1"

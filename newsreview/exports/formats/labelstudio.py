@@ -9,12 +9,14 @@ from collections.abc import Callable, Iterable
 from typing import Any, BinaryIO
 from xml.sax.saxutils import quoteattr
 
+from django.utils.translation import gettext_noop
+
 from newsreview.projects.models import Project
 
 from ..records import LayerRecord, label_order, roles_by_event
 
 KEY = "labelstudio"
-LABEL = "Label Studio JSON"
+LABEL = gettext_noop("Label Studio JSON")
 MEDIA_TYPE = "application/json; charset=utf-8"
 EXTENSION = ".json"
 CONFIG_NAME = "labelstudio_config.xml"
@@ -26,7 +28,9 @@ def add_arguments(parser: Any) -> None:
     parser.add_argument(
         "--as-predictions",
         action="store_true",
-        help="Label Studio: write predictions (to pre-annotate) instead of annotations",
+        help=gettext_noop(
+            "Label Studio: write predictions (to pre-annotate) instead of annotations"
+        ),
     )
     parser.add_argument(
         "--config-out",

@@ -13,13 +13,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, BinaryIO
 
+from django.utils.translation import gettext_noop
+
 from newsreview.projects.models import Project
 
 from ..records import ExportError, LayerRecord
 from ..tokens import Tokenised, blank_ar, describe, tokenise
 
 KEY = "spacy"
-LABEL = "spaCy DocBin (.spacy)"
+LABEL = gettext_noop("spaCy DocBin (.spacy)")
 MEDIA_TYPE = "application/octet-stream"
 EXTENSION = ".spacy"
 USER_DATA_KEY = "newsreview"
