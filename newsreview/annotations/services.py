@@ -55,7 +55,9 @@ def get_or_create_named_layer(
     return layer
 
 
-def _lock(layer: AnnotationLayer, version: int | None) -> AnnotationLayer:
+def _lock(layer: AnnotationLayer, version: int | None, *, editing: bool = False) -> AnnotationLayer:
+    """The layer, locked for this transaction; refuses a stale version and, for edits of
+    annotations, a layer already marked done or reviewed (a reviewer may be reading it)."""
     locked = (
         AnnotationLayer.objects.select_for_update(of=("self",))
         .select_related("document__project__schema", "owner")
@@ -68,6 +70,15 @@ def _lock(layer: AnnotationLayer, version: int | None) -> AnnotationLayer:
                 "This document changed since you opened it (in another tab or by a colleague). "
                 "The page now shows the current annotations; please redo your last action."
             ),
+        )
+    if editing and locked.status in (
+        AnnotationLayer.Status.DONE,
+        AnnotationLayer.Status.REVIEWED,
+    ):
+        raise AnnotationError(
+            "layer_closed",
+            _("This document is marked %(status)s; reopen it before changing annotations.")
+            % {"status": locked.get_status_display()},
         )
     return locked
 
@@ -135,6 +146,16 @@ def _check_offsets(text: str, start: Any, end: Any) -> None:
         raise AnnotationError("empty_span", _("A span must cover at least one character."))
     if text[start:end].strip() == "":
         raise AnnotationError("empty_span", _("A span cannot cover only white space."))
+
+
+def _check_single_line(text: str, start: int, end: int) -> None:
+    # An annotator's span never crosses a line break: headline and paragraphs are separate,
+    # and a stray drag across paragraphs must not become an entity. Imported data may
+    # carry such spans; exporters keep them whole (FORMATS.md §4).
+    if "\n" in text[start:end]:
+        raise AnnotationError(
+            "crosses_line", _("A span cannot cross a line break; select within one paragraph.")
+        )
 
 
 def _check_duplicate(
@@ -287,11 +308,12 @@ def add_span(
     """Label `text[start:end]` of the layer's document. `text` is what the caller saw:
     the server never trusts it, it only compares it with the stored text.
     An event type label also creates the event whose trigger the span is."""
-    layer = _lock(layer, version)
+    layer = _lock(layer, version, editing=True)
     label = resolve_label(layer, label) if isinstance(label, str) else label
     _check_label(layer, label)
     document_text = layer.document.text
     _check_offsets(document_text, start, end)
+    _check_single_line(document_text, start, end)
     if text is not None and document_text[start:end] != text:
         raise AnnotationError(
             "text_mismatch",
@@ -327,7 +349,7 @@ def update_span(
 ) -> Span:
     """Relabel a span and/or move its edges. A trigger stays a trigger (its event keeps its
     arguments when the new event type has the same roles) and an entity stays an entity."""
-    layer = _lock(layer, version)
+    layer = _lock(layer, version, editing=True)
     span = _span_of(layer, span)
     before = _span_closure(span)
     new_label = (
@@ -348,6 +370,7 @@ def update_span(
     new_end = span.end if end is None else end
     document_text = layer.document.text
     _check_offsets(document_text, new_start, new_end)
+    _check_single_line(document_text, new_start, new_end)
     _check_duplicate(layer, new_start, new_end, new_label, exclude=span.pk)
     if isinstance(new_label, EntityType):
         for argument in Argument.objects.filter(span=span).select_related("role"):
@@ -399,7 +422,7 @@ def delete_span(
     *, layer: AnnotationLayer, span: Span | int, by: User | None, version: int | None = None
 ) -> None:
     """Delete a span, its event if it is a trigger, and the arguments that use it."""
-    layer = _lock(layer, version)
+    layer = _lock(layer, version, editing=True)
     span = _span_of(layer, span)
     before = _span_closure(span)
     span.delete()
@@ -435,7 +458,7 @@ def add_argument(
     version: int | None = None,
 ) -> Argument:
     """Fill `role` of `event` with an entity span of the same layer."""
-    layer = _lock(layer, version)
+    layer = _lock(layer, version, editing=True)
     event_id = event.pk if isinstance(event, Event) else event
     try:
         event = Event.objects.select_related("event_type", "trigger").get(pk=event_id, layer=layer)
@@ -481,7 +504,7 @@ def delete_argument(
     by: User | None,
     version: int | None = None,
 ) -> None:
-    layer = _lock(layer, version)
+    layer = _lock(layer, version, editing=True)
     argument_id = argument.pk if isinstance(argument, Argument) else argument
     try:
         argument = Argument.objects.select_related("role").get(pk=argument_id, event__layer=layer)
@@ -615,7 +638,7 @@ def _replay(layer: AnnotationLayer, remove: State | None, add: State | None) -> 
 @transaction.atomic
 def undo(*, layer: AnnotationLayer, by: User, version: int | None = None) -> Change:
     """Revert `by`'s most recent not yet undone change on the layer."""
-    layer = _lock(layer, version)
+    layer = _lock(layer, version, editing=True)
     change = (
         Change.objects.select_for_update()
         .filter(layer=layer, user=by, action__in=UNDOABLE, is_undone=False)
@@ -644,7 +667,7 @@ def undo(*, layer: AnnotationLayer, by: User, version: int | None = None) -> Cha
 def redo(*, layer: AnnotationLayer, by: User, version: int | None = None) -> Change:
     """Re-apply the change `by` undid most recently (undo pops newest first, so that is
     the oldest of the redoable ones)."""
-    layer = _lock(layer, version)
+    layer = _lock(layer, version, editing=True)
     change = (
         Change.objects.select_for_update()
         .filter(layer=layer, user=by, is_redoable=True)

@@ -31,18 +31,17 @@ export function domPosition(root, cp) {
   return last ? [last, last.data.length] : [root, 0];
 }
 
-// The selection as {start, end, text} in code points, clipped to the text; null if empty.
+// The selection as {start, end, text} in code points; null if empty or if it reaches
+// outside the text (a drag from the header must not become a span from offset 0).
 export function selectionOffsets() {
   const root = docText();
   const selection = getSelection();
   if (!root || !selection.rangeCount || selection.isCollapsed) return null;
   const range = selection.getRangeAt(0);
-  if (!range.intersectsNode(root)) return null;
+  if (!root.contains(range.startContainer) || !root.contains(range.endContainer)) return null;
   const chars = Array.from(root.textContent);
-  const start = root.contains(range.startContainer)
-    ? codePointOffset(root, range.startContainer, range.startOffset) : 0;
-  const end = root.contains(range.endContainer)
-    ? codePointOffset(root, range.endContainer, range.endOffset) : chars.length;
+  const start = codePointOffset(root, range.startContainer, range.startOffset);
+  const end = codePointOffset(root, range.endContainer, range.endOffset);
   if (end <= start) return null;
   return { start, end, text: chars.slice(start, end).join("") };
 }

@@ -1024,10 +1024,11 @@ def test_undo_of_delete_argument_restores_it(layer, participant, annotator):
 
 def test_undo_skips_status_changes_and_comments(layer, hammouchi, annotator):
     services.set_layer_status(layer=layer, status="done", by=annotator)
+    services.set_layer_status(layer=layer, status="in_progress", by=annotator)
     services.add_comment(layer=layer, text="ملاحظة", by=annotator)
     undone = services.undo(layer=layer, by=annotator)
     assert undone.action == "span.add"
-    assert AnnotationLayer.objects.get(pk=layer.pk).status == "done"
+    assert AnnotationLayer.objects.get(pk=layer.pk).status == "in_progress"
     assert Comment.objects.filter(layer=layer).count() == 1
 
 
@@ -1112,6 +1113,7 @@ def test_set_layer_status_records_before_and_after(layer, hammouchi, annotator, 
 def test_set_layer_status_does_not_end_the_redo_chain(layer, hammouchi, annotator):
     services.undo(layer=layer, by=annotator)
     services.set_layer_status(layer=layer, status="done", by=annotator)
+    services.set_layer_status(layer=layer, status="in_progress", by=annotator)
     services.redo(layer=layer, by=annotator)
     assert Span.objects.filter(pk=hammouchi.pk).exists()
 
@@ -1202,3 +1204,35 @@ def test_changes_carry_the_document_even_for_a_layer_of_a_plain_factory_document
     label = EntityTypeFactory(schema=document.project.schema, key="PERS")
     services.add_span(layer=layer, start=43, end=48, label=label, by=layer.owner)
     assert Change.objects.get(layer=layer).document == document
+
+
+@pytest.mark.parametrize("status", ["done", "reviewed"])
+def test_a_layer_marked_done_or_reviewed_refuses_edits_until_reopened(
+    layer, hammouchi, annotator, text, status
+):
+    services.set_layer_status(layer=layer, status=status, by=annotator)
+    start, end = at(text, "المدير")
+    before = Span.objects.count(), Change.objects.count()
+    assert_refused(
+        "layer_closed",
+        lambda: services.add_span(layer=layer, start=start, end=end, label="OCC", by=annotator),
+    )
+    assert_refused(
+        "layer_closed", lambda: services.delete_span(layer=layer, span=hammouchi, by=annotator)
+    )
+    assert_refused("layer_closed", lambda: services.undo(layer=layer, by=annotator))
+    assert (Span.objects.count(), Change.objects.count()) == before
+    services.set_layer_status(layer=layer, status="in_progress", by=annotator)
+    services.add_span(layer=layer, start=start, end=end, label="OCC", by=annotator)
+
+
+def test_add_span_refuses_a_span_across_a_line_break(layer, annotator, text):
+    newline = text.index("\n")
+    before = Span.objects.count()
+    assert_refused(
+        "crosses_line",
+        lambda: services.add_span(
+            layer=layer, start=newline - 3, end=newline + 3, label="ORG", by=annotator
+        ),
+    )
+    assert Span.objects.count() == before

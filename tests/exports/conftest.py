@@ -8,6 +8,7 @@ import io
 import pytest
 
 from newsreview.annotations import services as annotate
+from newsreview.annotations.models import Span
 from newsreview.documents.services import create_document
 from newsreview.exports import registry
 from newsreview.exports.services import write_export
@@ -27,9 +28,26 @@ def find(text: str, needle: str, occurrence: int = 0) -> tuple[int, int]:
 
 
 def add(layer, needle, label, by, occurrence=0):
+    """Label `needle` in `layer` as its curator would: a layer already marked done or
+    reviewed is reopened for the edit and gets its status back. A span across a line
+    break, which the annotate page refuses but imported data may carry, is stored as an
+    import stores it."""
     text = layer.document.text
     start, end = find(text, needle, occurrence)
-    return annotate.add_span(layer=layer, start=start, end=end, label=label, by=by, text=needle)
+    if "\n" in needle:
+        label_obj = annotate.resolve_label(layer, label)
+        field = "entity_type" if label_obj.kind == "entity" else "event_type"
+        return Span.objects.create(
+            layer=layer, start=start, end=end, text=needle, **{field: label_obj}
+        )
+    layer.refresh_from_db()
+    status = layer.status
+    if status in ("done", "reviewed"):
+        annotate.set_layer_status(layer=layer, status="in_progress", by=by)
+    span = annotate.add_span(layer=layer, start=start, end=end, label=label, by=by, text=needle)
+    if status in ("done", "reviewed"):
+        annotate.set_layer_status(layer=layer, status=status, by=by)
+    return span
 
 
 def export_bytes(project, key, layer="gold", statuses=None, **options):

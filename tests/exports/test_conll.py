@@ -130,6 +130,7 @@ def test_conll_default_has_two_columns_and_nested_pads_every_line_to_the_deepest
     # Three levels in the seed article: OCC ⊃ ORG «لأمن الوطني» ⊃ GPE «الوطني».
     gold = annotate.get_or_create_named_layer(document=seed_gold, name="gold")
     start, end = find(seed_gold.text, "لأمن الوطني")
+    annotate.set_layer_status(layer=gold, status="in_progress", by=reviewer)
     annotate.add_span(layer=gold, start=end - 6, end=end, label="GPE", by=reviewer, text="الوطني")
     flat = parse(export_bytes(project, "conll")[0])
     assert {len(row) for doc in flat for sentence in doc for row in sentence} == {2}

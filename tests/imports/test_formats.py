@@ -413,9 +413,11 @@ def test_conll_rebuilds_text_with_single_spaces_and_spans_from_iob2(project, wri
         ("GPE", "فرنسا"),
         ("GPE", "باريس"),
     ]
-    # The last column is the tag: the nested file's inner column (GPE) is what is read.
-    assert [(label, text) for _s, _e, label, text in spans_of(second)] == [
-        ("GPE", "الجمهورية الفرنسية")
+    # Every tag column is read: the nested file's outer OCC and inner GPE both come back.
+    assert sorted((label, text) for _s, _e, label, text in spans_of(second)) == [
+        ("GPE", "الجمهورية الفرنسية"),
+        ("OCC", "المدير العام للأمن الداخلي ب الجمهورية الفرنسية"),
+        ("PERS", "نيكولا لورنر"),
     ]
 
 

@@ -215,3 +215,38 @@ def test_conll_export_then_import_gives_the_same_outermost_entities(annotated, t
     first = outermost(imported[0])
     assert ("OCC", "المديرالعامللأمنالوطني") in first
     assert ("PERS", "عبداللطيفحموشي") in first and ("GPE", "باريس") in first
+
+
+@pytest.mark.django_db
+def test_conll_nested_export_with_triggers_imports_every_column(annotated, tmp_path):
+    seed, _tricky = annotated
+    layer = seed.layers.get(owner__username="annotator1")
+    expected = sorted(
+        (s.label_key, s.text.replace(" ", ""))
+        for s in layer.spans.select_related("entity_type", "event_type")
+    )
+    out = tmp_path / "nested.conll"
+    call_command(
+        "export_annotations", "--project", "news", "--format", "conll", "--layer", "annotator1",
+        "--nested", "--with-triggers", "-o", str(out),
+    )  # fmt: skip
+    Document.objects.all().delete()
+    call_command("import_documents", str(out), "--project", "news", "--format", "conll")
+    document = Document.objects.order_by("id").first()
+    got = sorted((label, text.replace(" ", "")) for _s, _e, label, text in spans_of(document))
+    assert got == expected
+
+
+@pytest.mark.django_db
+def test_conll_2003_file_with_pos_and_chunk_columns_reads_the_last_column(project, tmp_path):
+    path = tmp_path / "c2003.conll"
+    path.write_text(
+        "-DOCSTART- -X- O O\n\nحموشي NNP B-NP B-PERS\nفي IN B-PP O\nباريس NNP B-NP B-GPE\n",
+        encoding="utf-8",
+    )
+    call_command("import_documents", str(path), "--project", "news", "--format", "conll")
+    (document,) = Document.objects.all()
+    assert sorted((label, text) for _s, _e, label, text in spans_of(document)) == [
+        ("GPE", "باريس"),
+        ("PERS", "حموشي"),
+    ]

@@ -92,14 +92,20 @@ def ann_text(
 
 def annotation_conf(project: Project, attributes_seen: dict[str, set[Any]] | None = None) -> str:
     """brat's annotation.conf for the schema: every entity type, every event type with its
-    roles (`ROLE+` when it may repeat, `ROLE?` when optional, allowed types joined by |)."""
+    roles in brat's notation: `ROLE*` may repeat, `ROLE+` must appear and may repeat,
+    `ROLE?` optional, `ROLE` required once; allowed types joined by |. (FORMATS.md §5 says
+    `PARTICIPANT+`, but in brat `+` means "at least one", which would flag every event
+    without that optional role as incomplete.)"""
     labels = label_order(project)
     roles = roles_by_event(project)
     lines = ["[entities]", *labels["entities"], "", "[relations]", "", "[events]"]
     for event_key in labels["events"]:
         parts = []
         for role in roles.get(event_key, []):
-            cardinality = "+" if role["multiple"] else ("" if role["required"] else "?")
+            if role["multiple"]:
+                cardinality = "+" if role["required"] else "*"
+            else:
+                cardinality = "" if role["required"] else "?"
             allowed = "|".join(role["allowed"]) or "<ENTITY>"
             parts.append(f"{role['key']}{cardinality}:{allowed}")
         lines.append(event_key + ("\t" + ", ".join(parts) if parts else ""))

@@ -1,10 +1,12 @@
 """CoNLL-2003 style IOB2 (FORMATS.md §4): `-DOCSTART-` lines separate documents, blank
-lines sentences, the first column is the token and the last the tag.
+lines sentences, the first column is the token and the others IOB2 tag columns.
 
 The original whitespace is not in the file, so the text is rebuilt: tokens joined by
 one space, sentences by a newline. A document exported with tokens split inside a word
 («ب» + «فرنسا») therefore comes back as «ب فرنسا»: same labels and span texts,
-different offsets. Nested columns (Wojood) are not read: only the last column."""
+different offsets. Every tag column is read, so `--nested` (Wojood) and `--with-triggers`
+exports come back whole; a CoNLL-2003 file with POS/chunk columns is read from its last
+column, with a warning."""
 
 from __future__ import annotations
 
@@ -38,12 +40,14 @@ class _Builder:
         self.tokens: list[str] = []
         self.length = 0  # code points of the text so far
         self.spans: list[ParsedSpan] = []
-        self.open: ParsedSpan | None = None
-        self.open_label = ""
+        # One open entity per tag column: nested (Wojood) and trigger columns are read too.
+        self.open: dict[int, tuple[ParsedSpan, str]] = {}
 
-    def close_span(self) -> None:
-        self.open = None
-        self.open_label = ""
+    def close_span(self, column: int | None = None) -> None:
+        if column is None:
+            self.open.clear()
+        else:
+            self.open.pop(column, None)
 
     def end_sentence(self) -> None:
         self.close_span()
@@ -53,12 +57,18 @@ class _Builder:
             self.length += len(sentence) + 1  # the newline after it
             self.tokens = []
 
-    def add(self, token: str, tag: str, number: int, result: ParseResult) -> None:
+    def add(self, token: str, tags: list[str], number: int, result: ParseResult) -> None:
         start = self.length + sum(len(t) + 1 for t in self.tokens)
         self.tokens.append(token)
         end = start + len(token)
+        for column, tag in enumerate(tags):
+            self.add_tag(column, tag, start, end, number, result)
+
+    def add_tag(
+        self, column: int, tag: str, start: int, end: int, number: int, result: ParseResult
+    ) -> None:
         if tag == "O":
-            self.close_span()
+            self.close_span(column)
             return
         match = TAG.match(tag)
         if not match:
@@ -67,11 +77,11 @@ class _Builder:
                     self.name, f"line {number}", f"“{tag}” is not an IOB2 tag (O, B-X, I-X)", "tag"
                 )
             )
-            self.close_span()
+            self.close_span(column)
             return
         prefix, label = match.groups()
-        if prefix == "I" and self.open is not None and self.open_label == label:
-            self.open.end = end
+        if prefix == "I" and column in self.open and self.open[column][1] == label:
+            self.open[column][0].end = end
             return
         if prefix == "I":
             result.warnings.append(
@@ -84,7 +94,7 @@ class _Builder:
             )
         span = ParsedSpan(f"s{len(self.spans)}", label, start, end, None, f"line {number}", "tag")
         self.spans.append(span)
-        self.open, self.open_label = span, label
+        self.open[column] = (span, label)
 
     def document(self) -> ParsedDocument | None:
         self.end_sentence()
@@ -101,6 +111,7 @@ class _Builder:
 
 def read(name: str, text: str, result: ParseResult) -> None:
     builder = _Builder(name, 1)
+    warned_columns = False
     for number, line in enumerate(text.replace("\r\n", "\n").split("\n"), start=1):
         if line.startswith("-DOCSTART-"):
             document = builder.document()
@@ -115,11 +126,25 @@ def read(name: str, text: str, result: ParseResult) -> None:
         if len(columns) < 2 or not columns[0]:
             result.errors.append(Problem(name, f"line {number}", "expected TOKEN<TAB>TAG", ""))
             continue
-        token, tag = columns[0], columns[-1].strip()
+        token, tags = columns[0], [c.strip() for c in columns[1:]]
         if any(c.isspace() for c in token):
             result.errors.append(Problem(name, f"line {number}", "a token contains white space"))
             continue
-        builder.add(token, tag, number, result)
+        if len(tags) > 1 and not all(tag == "O" or TAG.match(tag) for tag in tags):
+            # CoNLL-2003 style (TOKEN POS CHUNK NER): the NER tag is the last column.
+            if not warned_columns:
+                result.warnings.append(
+                    Problem(
+                        name,
+                        f"line {number}",
+                        "only the last column is read as tags "
+                        "(the middle columns are not IOB2 tags)",
+                        "tag",
+                    )
+                )
+                warned_columns = True
+            tags = tags[-1:]
+        builder.add(token, tags, number, result)
     document = builder.document()
     if document is not None:
         result.documents.append(document)
