@@ -167,7 +167,9 @@ def _check_duplicate(
         duplicates = duplicates.exclude(pk=exclude)
     if duplicates.exists():
         raise AnnotationError(
-            "duplicate", _("This text already has the label “%(key)s”.") % {"key": label.key}
+            "duplicate",
+            _("This text already has the label “%(name)s” (%(key)s).")
+            % {"name": label.name, "key": label.key},
         )
 
 
@@ -438,11 +440,14 @@ def _check_role_allows(role: RoleType, entity_type: EntityType) -> None:
     if allowed and entity_type not in allowed:
         raise AnnotationError(
             "role_not_allowed",
-            _("The role “%(role)s” accepts %(allowed)s, not “%(key)s”.")
+            # Display names for the annotator, keys for the files importers read.
+            _("The role “%(role)s” (%(role_key)s) accepts %(allowed)s, not “%(name)s” (%(key)s).")
             % {
-                "role": role.key,
+                "role": role.name,
+                "role_key": role.key,
+                "name": entity_type.name,
                 "key": entity_type.key,
-                "allowed": ", ".join(t.key for t in allowed),
+                "allowed": ", ".join(f"{t.name} ({t.key})" for t in allowed),
             },
         )
 
@@ -488,7 +493,8 @@ def add_argument(
     if not role.is_multiple and Argument.objects.filter(event=event, role=role).exists():
         raise AnnotationError(
             "role_taken",
-            _("The role “%(role)s” takes one argument and already has one.") % {"role": role.key},
+            _("The role “%(role)s” (%(key)s) takes one argument and already has one.")
+            % {"role": role.name, "key": role.key},
         )
     argument = Argument.objects.create(event=event, role=role, span=span)
     _record(layer, by, "argument.add", None, _state(arguments=[argument]))

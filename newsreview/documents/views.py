@@ -152,7 +152,13 @@ def document_detail(request: HtmxHttpRequest, slug: str, document_id: int) -> Ht
             return HttpResponse(status=404)
         layer = get_object_or_404(layers, pk=layer_id)
     else:
-        layer = layers.filter(owner=request.user).first() or layers.filter(kind="gold").first()
+        # Own layer first, then gold, then whichever layer the picker lists first: the
+        # page never shows an empty text while the picker names a layer.
+        layer = (
+            layers.filter(owner=request.user).first()
+            or layers.filter(kind="gold").first()
+            or layers.order_by("kind", "owner__username", "name", "id").first()
+        )
     context = document_view_context(document=document, layer=layer)
     context["layers"] = layers.select_related("owner")
     context["role"] = document.project.role
