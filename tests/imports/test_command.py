@@ -270,7 +270,7 @@ def test_argument_of_a_type_the_role_does_not_allow_is_refused(project, write):
 def test_duplicate_span_in_one_layer_is_refused(project, write):
     record = {"text": HEADLINE, "label": [[0, 5, "PERS"], [0, 5, "PERS"]]}
     message = refused(write("d.jsonl", [record]), "--project", "news", "--format", "doccano")
-    assert "label[1]: This text already has the label “Person” (PERS)." in message
+    assert "label[1]: This text already has the label “PERS”." in message
 
 
 @pytest.mark.django_db
