@@ -141,6 +141,7 @@ class Validator:
             if self.progress and number % 500 == 0:
                 self.progress("validate", number, total)
         self.check_external_ids()
+        self.check_same_texts()
         self.check_users()
         return self.planned
 
@@ -231,6 +232,29 @@ class Validator:
                     "id",
                     _("a document with the id “%(id)s” already exists in this project")
                     % {"id": external_id},
+                )
+
+    def check_same_texts(self) -> None:
+        """Warn (not refuse) when a document without an id has the text of one already in
+        the project: importing the same file twice would otherwise quietly make copies
+        that leak across train/test splits."""
+        by_checksum = {p.document.checksum: p for p in self.planned if not p.document.external_id}
+        checksums = list(by_checksum)
+        for offset in range(0, len(checksums), 5000):
+            for checksum, pk in Document.objects.filter(
+                project=self.project, checksum__in=checksums[offset : offset + 5000]
+            ).values_list("checksum", "pk"):
+                planned = by_checksum[checksum]
+                self.result.warnings.append(
+                    Problem(
+                        planned.source,
+                        planned.where,
+                        _(
+                            "a document with the same text is already in this project "
+                            "(document %(pk)s); this import adds a second copy"
+                        )
+                        % {"pk": pk},
+                    )
                 )
 
     def check_users(self) -> None:

@@ -311,3 +311,16 @@ def test_newsreview_record_whose_span_text_differs_is_refused(project, write):
     ]
     message = refused(write("n.jsonl", rows), "--project", "news")
     assert "n.jsonl, line 1, entities[0]: the span text “حموش” differs" in message
+
+
+@pytest.mark.django_db
+def test_importing_the_same_text_twice_warns_about_the_copy(project, tmp_path, capsys):
+    path = tmp_path / "article.txt"
+    path.write_text("حموشي في باريس\nنص المقال", encoding="utf-8")
+    call_command("import_documents", str(path), "--project", "news")
+    capsys.readouterr()
+    call_command("import_documents", str(path), "--project", "news")
+    captured = capsys.readouterr()
+    assert "a document with the same text is already in this project" in (
+        captured.out + captured.err
+    )
