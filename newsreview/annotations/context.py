@@ -102,6 +102,47 @@ class ArgumentView:
     span_text: str
 
 
+@dataclass
+class Candidate:
+    """An entity the argument picker offers: its label, its text and a few words around
+    it, because a news article names the same place or person many times."""
+
+    pk: int
+    label_key: str
+    label_name: str
+    text: str
+    context: str
+
+
+CONTEXT_CHARS = 24
+
+
+def argument_candidates(
+    text: str, trigger: SpanRow, spans: list[SpanRow], names: dict[int, str]
+) -> list[Candidate]:
+    """The layer's entity spans, nearest to the trigger first (an event's arguments are
+    almost always in its sentence), each with the words around it on its own line."""
+    entities = sorted(
+        (s for s in spans if s.entity_type_id),
+        key=lambda s: (max(s.start - trigger.end, trigger.start - s.end, 0), s.start),
+    )
+    return [
+        Candidate(s.pk, s.label.key, names[id(s.label)], s.text, _context(text, s.start, s.end))
+        for s in entities
+    ]
+
+
+def _context(text: str, start: int, end: int) -> str:
+    before = text[max(0, start - CONTEXT_CHARS) : start].rsplit("\n", 1)[-1]
+    after = text[end : end + CONTEXT_CHARS].split("\n", 1)[0]
+    # Cut at word edges so the snippet does not begin or end mid-word.
+    if start - len(before) > 0 and " " in before:
+        before = before.split(" ", 1)[1]
+    if end + len(after) < len(text) and " " in after:
+        after = after.rsplit(" ", 1)[0]
+    return f"…{before}[{text[start:end]}]{after}…"
+
+
 def own_layer(user: User, document: Document) -> AnnotationLayer | None:
     """The user's own layer on `document`, through the permission-scoped queryset.
     Reading never creates it (services.get_or_create_layer does, on the first write)."""
@@ -274,7 +315,7 @@ def annotate_context(
                     "allowed_entity_types"
                 )
             ),
-            "entities": [s for s in spans if s.entity_type_id],
+            "entities": argument_candidates(document.text, trigger, spans, names),
         }
     return {
         "document": document,

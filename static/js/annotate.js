@@ -176,6 +176,25 @@ function handleArrow(event) {
   selection.modify(event.shiftKey ? "extend" : "move", forward ? "forward" : "backward", granularity);
 }
 
+// The argument picker offers only the entities the chosen role accepts (the server
+// refuses the others anyway); the first one that fits is preselected.
+function fitCandidates(roleSelect) {
+  const spanSelect = document.getElementById("argument-span");
+  if (!roleSelect || !spanSelect) return;
+  const allowed = (roleSelect.selectedOptions[0]?.dataset.allowed || "").split(" ").filter(Boolean);
+  for (const option of spanSelect.options) {
+    option.hidden = option.disabled = allowed.length > 0 && !allowed.includes(option.dataset.label);
+  }
+  if (spanSelect.selectedOptions[0]?.disabled) {
+    const first = [...spanSelect.options].find((option) => !option.disabled);
+    spanSelect.value = first ? first.value : "";
+  }
+}
+
+document.addEventListener("change", (event) => {
+  if (event.target.id === "argument-role") fitCandidates(event.target);
+});
+
 function openDialog(id) {
   const dialog = document.getElementById(id);
   if (dialog && !dialog.open) dialog.showModal();
@@ -280,6 +299,7 @@ document.addEventListener("htmx:load", (event) => {
   }
   if (element.matches?.("[data-open-dialog]")) {
     openDialog(element.dataset.openDialog);
+    fitCandidates(element.querySelector("#argument-role"));
     element.querySelector("select")?.focus();
     return;
   }
@@ -289,3 +309,5 @@ document.addEventListener("htmx:load", (event) => {
   const id = element.dataset.selected;
   if (!(id && focusSpan(id)) && isText) element.focus({ preventScroll: true });
 });
+
+fitCandidates(document.getElementById("argument-role"));

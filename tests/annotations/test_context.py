@@ -75,6 +75,43 @@ def test_picker_offers_the_event_types_roles_and_the_layers_entities(
     assert context["picker"] is None
 
 
+def test_picker_offers_the_nearest_entities_first_each_with_its_surrounding_words(
+    seed_document, annotator, layer
+):
+    text = seed_document.text
+    trigger = add(layer, "لقاء", "CONTACT_MEET", annotator, after=text.index("لقاء السيد"))
+    # The same name twice: once far before the trigger's line, once right after it.
+    near = add(layer, "حموشي", "PERS", annotator, after=trigger.end)
+    far = add(layer, "حموشي", "PERS", annotator)
+    assert far.start < trigger.start < near.start
+    context = annotate_context(
+        document=seed_document, layer=layer, user=annotator, picker_id=trigger.pk
+    )
+    candidates = context["picker"]["entities"]
+    assert [c.pk for c in candidates] == [near.pk, far.pk]
+    for candidate, span in zip(candidates, [near, far], strict=True):
+        assert (candidate.label_key, candidate.text) == ("PERS", "حموشي")
+        before, rest = candidate.context.strip("…").split("[", 1)
+        inside, after = rest.split("]", 1)
+        assert inside == text[span.start : span.end]
+        assert text[span.start - len(before) : span.end + len(after)] == before + inside + after
+        assert "\n" not in candidate.context
+    assert candidates[0].context != candidates[1].context
+
+
+def test_picker_context_never_starts_or_ends_mid_word():
+    from newsreview.annotations.context import _context
+
+    text = "ذهب الرئيس الفرنسي إيمانويل ماكرون إلى المغرب في زيارة رسمية طويلة جداً"
+    start = text.index("المغرب")
+    snippet = _context(text, start, start + len("المغرب"))
+    before, rest = snippet.strip("…").split("[", 1)
+    after = rest.split("]", 1)[1]
+    assert before == "" or text[start - len(before) - 1] == " "
+    end = start + len("المغرب") + len(after)
+    assert end == len(text) or text[end] == " "
+
+
 def test_selected_span_must_be_in_the_layer(seed_document, annotator, other_annotator, layer):
     other = services.get_or_create_layer(document=seed_document, user=other_annotator)
     foreign = add(other, "حموشي", "PERS", other_annotator)

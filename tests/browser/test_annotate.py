@@ -301,6 +301,44 @@ def test_event_argument_picker_links_and_removes_an_argument(
     assert not Argument.objects.exists()
 
 
+def test_argument_picker_offers_only_entities_the_chosen_role_accepts(
+    login, live_server, seed_document, annotator
+):
+    text = seed_document.text
+    trigger_start = text.index("لقاء السيد")
+    person = text.index("حموشي", trigger_start)
+    place = text.index("باريس")
+    page = open_workspace(login, live_server, annotator, seed_document)
+    for count, (start, length, key) in enumerate(
+        [(person, 5, "p"), (place, 5, "g"), (trigger_start, 4, "1")], start=1
+    ):
+        drag_select(page, start, start + length)
+        page.keyboard.press(key)
+        wait_for_spans(page, count)
+    page.keyboard.press("b")
+    dialog = page.locator("#argument-dialog")
+    dialog.locator("select[name=role]").wait_for()
+    spans = dialog.locator("select[name=span]")
+
+    def offered() -> list[str]:
+        return spans.evaluate(
+            "s => [...s.options].filter(o => !o.disabled).map(o => o.dataset.label)"
+        )
+
+    dialog.locator("select[name=role]").select_option("PLACE")
+    assert offered() == ["GPE"]
+    assert "باريس" in spans.evaluate("s => s.selectedOptions[0].textContent")
+    dialog.locator("select[name=role]").select_option("PARTICIPANT")
+    assert sorted(offered()) == ["GPE", "PERS"]
+    dialog.locator("select[name=role]").select_option("PLACE")
+    dialog.get_by_role("button", name="Link argument").click()
+    page.wait_for_function(
+        "() => document.querySelectorAll('#argument-picker form.inline-form').length === 1"
+    )
+    argument = Argument.objects.get(event__trigger__start=trigger_start)
+    assert (argument.role.key, argument.span.start) == ("PLACE", place)
+
+
 def test_help_overlay_mark_done_and_next_document(
     login, live_server, project, seed_document, annotator
 ):

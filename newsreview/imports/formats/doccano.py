@@ -94,7 +94,7 @@ def parse_record(name: str, number: int, record: Any, result: ParseResult) -> Pa
         try:
             cp = convert(value)
         except OffsetError as problem:
-            error(field, f"UTF-16 offset {problem}")
+            error(field, f"UTF-16 {problem}")
             return None
         return move(cp) if move is not None and is_int(cp) else cp
 
