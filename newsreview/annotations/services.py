@@ -653,20 +653,7 @@ def undo(*, layer: AnnotationLayer, by: User, version: int | None = None) -> Cha
     )
     if change is None:
         raise AnnotationError("nothing_to_undo", _("There is nothing to undo."))
-    _replay(layer, change.after, change.before)
-    change.is_undone = True
-    change.is_redoable = True
-    change.save(update_fields=["is_undone", "is_redoable"])
-    Change.objects.create(
-        document_id=layer.document_id,
-        layer=layer,
-        user=by,
-        action="undo",
-        before=change.after,
-        after=change.before,
-    )
-    _bump(layer)
-    return change
+    return _step(layer, change, by, undoing=True)
 
 
 @transaction.atomic
@@ -682,17 +669,23 @@ def redo(*, layer: AnnotationLayer, by: User, version: int | None = None) -> Cha
     )
     if change is None:
         raise AnnotationError("nothing_to_redo", _("There is nothing to redo."))
-    _replay(layer, change.before, change.after)
-    change.is_undone = False
-    change.is_redoable = False
+    return _step(layer, change, by, undoing=False)
+
+
+def _step(layer: AnnotationLayer, change: Change, by: User, *, undoing: bool) -> Change:
+    """Move the layer one step back (undo) or forward (redo) over `change`, marking it
+    and auditing the step itself."""
+    before, after = (change.after, change.before) if undoing else (change.before, change.after)
+    _replay(layer, before, after)
+    change.is_undone = change.is_redoable = undoing
     change.save(update_fields=["is_undone", "is_redoable"])
     Change.objects.create(
         document_id=layer.document_id,
         layer=layer,
         user=by,
-        action="redo",
-        before=change.before,
-        after=change.after,
+        action="undo" if undoing else "redo",
+        before=before,
+        after=after,
     )
     _bump(layer)
     return change
