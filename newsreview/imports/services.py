@@ -15,7 +15,7 @@ import time
 from pathlib import Path, PurePosixPath
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, transaction
 from django.utils.translation import gettext as _
 
 from newsreview.accounts.models import User
@@ -143,7 +143,7 @@ def import_files(
     try:
         with transaction.atomic():
             write(project=project, planned=planned, result=result, by=by, progress=progress)
-    except IntegrityError as error:
+    except DatabaseError as error:
         # A concurrent import took an id first, or a rule the checks above missed.
         result.errors.append(
             Problem(

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from newsreview.accounts.models import User
@@ -29,6 +31,9 @@ from .parsed import ParsedDocument, ParsedLayer, ParseResult, Problem
 from .results import ImportOptions, ImportResult, Progress, default_layer_name
 
 EXTERNAL_ID_MAX = Document._meta.get_field("external_id").max_length
+LAYER_NAME_MAX = AnnotationLayer._meta.get_field("name").max_length
+USERNAME_MAX = User._meta.get_field("username").max_length
+USERNAME_VALIDATOR = UnicodeUsernameValidator()
 COMMENT_MAX = 10_000
 STATUSES = frozenset(AnnotationLayer.Status.values)
 ANNOTATOR = AnnotationLayer.Kind.ANNOTATOR.value
@@ -257,6 +262,22 @@ class Validator:
                     )
                 )
 
+    def valid_username(self, file: str, where: str, field: str, username: str) -> bool:
+        """A user named by the file may be created (check_users), so the name must be one
+        Django's own forms would accept."""
+        try:
+            if len(username) > USERNAME_MAX:
+                raise ValidationError(
+                    _("a user name is limited to %(n)s characters") % {"n": USERNAME_MAX}
+                )
+            USERNAME_VALIDATOR(username)
+        except ValidationError as error:
+            self.error(
+                file, where, field, f"“{username[:40]}”: " + " ".join(error.messages).rstrip(".")
+            )
+            return False
+        return True
+
     def check_users(self) -> None:
         existing = set(
             User.objects.filter(username__in=self.usernames).values_list("username", flat=True)
@@ -297,7 +318,17 @@ class Validator:
                 document.file, parsed.where, "status", _("unknown status “%(s)s”") % {"s": status}
             )
             return None
+        if len(name) > LAYER_NAME_MAX:
+            self.error(
+                document.file,
+                parsed.where,
+                "layer",
+                _("a layer name is limited to %(n)s characters") % {"n": LAYER_NAME_MAX},
+            )
+            return None
         if owner:
+            if not self.valid_username(document.file, parsed.where, "annotator", owner):
+                return None
             self.usernames.add(owner)
         file = document.file
         spans: list[tuple[str, int, int, int | None, int | None]] = []
@@ -510,6 +541,10 @@ class Validator:
                 if created_at.tzinfo is None:
                     created_at = created_at.replace(tzinfo=UTC)
             if comment.author:
+                if not self.valid_username(
+                    file, comment.where, f"{comment.field}.author", comment.author
+                ):
+                    continue
                 self.usernames.add(comment.author)
             comments.append((text, comment.author, comment.span, created_at))
         return comments

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from newsreview.accounts.models import User
 from newsreview.annotations.models import AnnotationLayer, Change, Comment, Event, Span
 from newsreview.documents.models import Document
 from newsreview.imports.services import ImportOptions, import_path, preview
@@ -480,3 +481,86 @@ def test_import_query_count_does_not_grow_with_the_documents(
     with django_assert_max_num_queries(len(small_queries.captured_queries)):
         assert run(project, large, format="doccano").saved
     assert Document.objects.count() == 42
+
+
+# --- JSON that is valid but cannot be stored -------------------------------------------
+
+UNSTORABLE = [
+    # (format, file content, field, message): JSON escapes get these past strict UTF-8.
+    (
+        "doccano",
+        '{"text": "حموشي \\ud83d في باريس", "label": [[0, 5, "PERS"]]}',
+        "text",
+        "unpaired surrogate (\\ud83d) at position 6",
+    ),
+    ("jsonl", '{"title": "t", "text": "abc\\u0000"}', "text", "NUL character"),
+    (
+        "jsonl",
+        '{"title": "t", "text": "abc", "meta": {"score": NaN}}',
+        "",
+        "NaN is not a number JSON allows",
+    ),
+    (
+        "newsreview",
+        '{"format": "newsreview/1", "document": {"id": "d", "text": "نص"},'
+        ' "layer": "gold", "metadata": {"k": "a\\u0000"}}',
+        "metadata.k",
+        "NUL character",
+    ),
+    ("labelstudio", '[{"data": {"text": "نص \\udc00"}}]', "[0].data.text", "unpaired surrogate"),
+    (
+        "labelstudio",
+        '[{"data": {"text": "نص", "n": Infinity}}]',
+        "",
+        "Infinity is not a number JSON allows",
+    ),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("format", "content", "field", "message"), UNSTORABLE)
+def test_json_no_document_can_hold_is_refused_with_its_field_and_saves_nothing(
+    project, write, format, content, field, message
+):
+    before = row_counts()
+    suffix = "json" if format == "labelstudio" else "jsonl"
+    result = run(project, write(f"bad.{suffix}", content + "\n"), format=format)
+    assert not result.saved
+    assert [(p.field, message in p.message) for p in result.errors] == [(field, True)]
+    assert row_counts() == before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("record", "field", "message"),
+    [
+        ({"layer": "x" * 151}, "layer", "a layer name is limited to 150 characters"),
+        (
+            {"layer": "u" * 151, "layer_kind": "annotator", "annotator": "u" * 151},
+            "annotator",
+            "a user name is limited to 150 characters",
+        ),
+        (
+            {"comments": [{"author": "bad user/!", "text": "hi"}]},
+            "comments[0].author",
+            "Enter a valid username",
+        ),
+    ],
+)
+def test_newsreview_layer_and_user_names_a_database_cannot_hold_are_refused(
+    project, write, record, field, message
+):
+    line = {
+        "format": "newsreview/1",
+        "document": {"id": "d1", "text": "نص آخر"},
+        "layer": "gold",
+        "layer_kind": "gold",
+        "status": "new",
+        **record,
+    }
+    before = row_counts()
+    result = run(project, write("bad.jsonl", [line]), format="newsreview")
+    assert not result.saved
+    assert [(p.field, message in p.message) for p in result.errors] == [(field, True)]
+    assert row_counts() == before
+    assert not User.objects.filter(username__startswith="u" * 10).exists()

@@ -118,13 +118,62 @@ def json_lines(name: str, text: str, errors: list[Problem]) -> Iterator[tuple[in
         if not line.strip():
             continue
         try:
-            yield number, json.loads(line)
+            value = load_json(line)
         except json.JSONDecodeError as error:
             errors.append(
                 Problem(
                     name, f"line {number}", f"not valid JSON: {error.msg} (column {error.colno})"
                 )
             )
+            continue
+        except UnusableJSON as error:
+            errors.append(Problem(name, f"line {number}", str(error), error.field))
+            continue
+        yield number, value
+
+
+class UnusableJSON(ValueError):
+    """Valid JSON that no document can hold: NaN/Infinity, or a string with a NUL or an
+    unpaired surrogate (JSON escapes let both through a strictly UTF-8 file; PostgreSQL
+    and UTF-8 itself refuse them)."""
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def _reject_constant(name: str) -> Any:
+    raise UnusableJSON(f"not valid JSON: {name} is not a number JSON allows")
+
+
+SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def load_json(text: str) -> Any:
+    """`json.loads` that refuses what a document cannot store (see UnusableJSON)."""
+    value = json.loads(text, parse_constant=_reject_constant)
+    _check_strings(value, "")
+    return value
+
+
+def _check_strings(value: Any, field: str) -> None:
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise UnusableJSON("contains a NUL character (\\u0000)", field)
+        found = SURROGATE.search(value)
+        if found:
+            raise UnusableJSON(
+                f"contains an unpaired surrogate (\\u{ord(found.group()):04x}) at position "
+                f"{found.start()}: not valid Unicode",
+                field,
+            )
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_strings(key, field)
+            _check_strings(item, f"{field}.{key}" if field else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_strings(item, f"{field}[{index}]")
 
 
 def is_int(value: Any) -> bool:

@@ -22,9 +22,11 @@ from ..parsed import (
 )
 from .common import (
     FileRejected,
+    UnusableJSON,
     crlf_map,
     decode_utf8,
     is_int,
+    load_json,
     normalise_span_text,
     require_content,
 )
@@ -44,7 +46,7 @@ def parse(files: list[SourceFile]) -> ParseResult:
             result.errors.append(rejected.problem)
             continue
         try:
-            tasks = json.loads(text)
+            tasks = load_json(text)
         except json.JSONDecodeError as error:
             result.errors.append(
                 Problem(
@@ -53,6 +55,9 @@ def parse(files: list[SourceFile]) -> ParseResult:
                     f"not valid JSON: {error.msg} (column {error.colno})",
                 )
             )
+            continue
+        except UnusableJSON as error:
+            result.errors.append(Problem(source.name, "", str(error), error.field))
             continue
         if isinstance(tasks, dict):
             tasks = [tasks]
