@@ -200,6 +200,17 @@ def _raw(pk: int, start: int, end: int, text: str, label: str, is_trigger: bool)
     return (start, -end, label, is_trigger, pk, end, text)
 
 
+def canonical(value: Any) -> Any:
+    """`value` with every object's keys sorted. PostgreSQL's jsonb reorders keys and
+    SQLite keeps them as written, so without this the same data would export differently
+    on the two databases (FORMATS.md §0: two exports of the same data are identical)."""
+    if isinstance(value, dict):
+        return {key: canonical(value[key]) for key in sorted(value)}
+    if isinstance(value, list):
+        return [canonical(item) for item in value]
+    return value
+
+
 def _iso(value: date | datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
@@ -256,7 +267,7 @@ def _assemble(
         direction=layer["direction"],
         source_url=layer["source_url"],
         published_on=_iso(layer["published_on"]),
-        metadata=layer["metadata"] if layer["metadata"] is not None else {},
+        metadata=canonical(layer["metadata"]) if layer["metadata"] is not None else {},
         project=project.slug,
         schema_version=project.schema.version,
         layer=layer["layer"],

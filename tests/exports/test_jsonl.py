@@ -109,3 +109,17 @@ def test_jsonl_orders_records_by_document_then_layer(seed_gold, tricky, project)
         ("seed", "gold"),
         ("tricky", "gold"),
     ]
+
+
+@pytest.mark.django_db
+def test_jsonl_metadata_keys_are_sorted_at_every_depth_whatever_the_database_kept(
+    seed_gold, project
+):
+    # jsonb (PostgreSQL) reorders keys, SQLite keeps them as written: sorting makes the
+    # export of the same data the same bytes on both.
+    # Keys of different lengths, because jsonb puts shorter keys first.
+    seed_gold.metadata = {"zz": 1, "a": {"y": [{"dd": 1, "c": 2}], "bb": "ب"}, "mmm": None}
+    seed_gold.save(update_fields=["metadata"])
+    data, _warnings = export_bytes(project, "jsonl")
+    line = data.decode("utf-8").splitlines()[0]
+    assert '"metadata": {"a": {"bb": "ب", "y": [{"c": 2, "dd": 1}]}, "mmm": null, "zz": 1}' in line
