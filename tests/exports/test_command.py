@@ -186,3 +186,18 @@ def test_output_to_a_pipe_is_written_into_not_replaced(seed_gold, tmp_path):
     reader.join(timeout=10)
     assert json.loads(received[0])["document"]["id"] == "seed"
     assert fifo.is_fifo()
+
+
+@pytest.mark.django_db
+def test_every_unrepresentable_item_is_listed_on_stderr_not_a_sample(project, annotator):
+    from newsreview.annotations import services as annotate
+    from newsreview.documents.services import create_document
+
+    for number in range(25):
+        document = create_document(project=project, text=f"نص رقم {number}", title="t")
+        layer = annotate.get_or_create_layer(document=document, user=annotator)
+        annotate.add_comment(layer=layer, text="تعليق عام", by=annotator)
+    _, messages = run("--project", "news", "--format", "brat", "--layer", "annotator1",
+                      "-o", os.devnull)  # fmt: skip
+    assert "25 problem(s): not represented in brat:" in messages
+    assert messages.count("a comment not attached to a span") == 25

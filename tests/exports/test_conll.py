@@ -11,6 +11,7 @@ from spacy.training.converters import conll_ner_to_docs
 from newsreview.annotations import services as annotate
 from newsreview.annotations.models import Span
 from newsreview.documents.services import create_document
+from newsreview.exports.records import ExportError
 from newsreview.exports.tokens import select_levels
 
 from .conftest import add, export_bytes, find
@@ -153,12 +154,21 @@ def test_conll_default_has_two_columns_and_nested_pads_every_line_to_the_deepest
 def test_conll_tokens_rejoined_with_the_original_whitespace_give_the_text_back(
     headline, seed_gold, tricky, mixed, project
 ):
-    data, _warnings = export_bytes(project, "conll", layer="all")
-    documents = parse(data)
-    texts = [stored_text(d) for d in (headline, seed_gold, seed_gold, tricky, mixed)]
-    assert len(documents) == len(texts)  # seed: gold and annotator1's layer
-    for document, text in zip(documents, texts, strict=True):
-        token_offsets(text, [row[0] for sentence in document for row in sentence])
+    for layer, sources in [
+        ("gold", (headline, seed_gold, tricky, mixed)),
+        ("annotator1", (seed_gold,)),
+    ]:
+        documents = parse(export_bytes(project, "conll", layer=layer)[0])
+        texts = [stored_text(d) for d in sources]
+        assert len(documents) == len(texts)
+        for document, text in zip(documents, texts, strict=True):
+            token_offsets(text, [row[0] for sentence in document for row in sentence])
+
+
+@pytest.mark.django_db
+def test_conll_refuses_all_layers_because_a_record_cannot_say_whose_it_is(seed_gold, project):
+    with pytest.raises(ExportError, match="CoNLL has no place for a layer name"):
+        export_bytes(project, "conll", layer="all")
 
 
 @pytest.mark.django_db

@@ -64,3 +64,12 @@ def test_csv_annotator_column_names_the_layer_owner(seed_gold, project):
     assert {(r["layer"], r["annotator"], r["status"]) for r in rows} == {
         ("annotator1", "annotator1", "done")
     }
+
+
+@pytest.mark.django_db
+def test_csv_says_which_events_lose_their_arguments(headline, project):
+    _data, warnings = export_bytes(project, "csv")
+    assert warnings == [
+        "1 event(s) in 1 document(s) (000_f057059c50c62636) are not in csv: their triggers "
+        "are rows (kind “trigger”), their arguments are not (use jsonl)"
+    ]

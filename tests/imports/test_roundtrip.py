@@ -250,3 +250,22 @@ def test_conll_2003_file_with_pos_and_chunk_columns_reads_the_last_column(projec
         ("GPE", "باريس"),
         ("PERS", "حموشي"),
     ]
+
+
+@pytest.mark.django_db
+def test_conll_word_docstart_inside_a_text_stays_a_token_on_the_way_back(
+    project, annotator, tmp_path
+):
+    text = "قال -DOCSTART- هنا في باريس"
+    document = create_document(project=project, text=text, title="t")
+    user = annotator
+    layer = annotate.get_or_create_layer(document=document, user=user)
+    start = text.index("باريس")
+    annotate.add_span(layer=layer, start=start, end=start + 5, label="GPE", by=user)
+    out = export(tmp_path, "doc.conll", "conll", layer="annotator1")
+    assert "-DOCSTART-\tO\n" in out.read_text("utf-8")
+    Document.objects.all().delete()
+    call_command("import_documents", str(out), "--project", "news", "--format", "conll")
+    (imported,) = Document.objects.all()
+    assert imported.text == text
+    assert [(label, t) for _s, _e, label, t in spans_of(imported)] == [("GPE", "باريس")]

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_noop
 
 from newsreview.projects.models import Project
 
-from ..records import LayerRecord
+from ..records import ExportError, LayerRecord
 from ..tokens import ALIGN_CHOICES, EventTally, Tokenised, problems, tokenise
 
 KEY = "conll"
@@ -82,6 +82,14 @@ def write(
     warn: Callable[[str], None],
 ) -> None:
     """Stream the records as CoNLL; warnings name every span the tags cannot hold."""
+    if options.get("layer") == "all":
+        # FORMATS.md §0 tags each record with its layer; a CoNLL record is the exact line
+        # `-DOCSTART- -X- O O` (§4), with no room for a name: refuse rather than write
+        # copies of a document nobody can tell apart.
+        raise ExportError(
+            "CoNLL has no place for a layer name, so “all layers” would repeat each document "
+            "without saying whose it is: export one layer per file (gold or an annotator)"
+        )
     nested = bool(options.get("nested"))
     with_triggers = bool(options.get("with_triggers"))
     align = options.get("align") or "split"

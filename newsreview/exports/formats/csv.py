@@ -13,6 +13,7 @@ from django.utils.translation import gettext_noop
 from newsreview.projects.models import Project
 
 from ..records import LayerRecord
+from ..tokens import EventTally
 
 KEY = "csv"
 LABEL = gettext_noop("CSV (one row per span)")
@@ -44,7 +45,9 @@ def write(
     if options.get("excel"):
         out.write("\ufeff".encode())
     writer.writerow(HEADER)
+    events = EventTally()
     for record in records:
+        events.add(record)
         for span in record.spans_in_text_order:
             writer.writerow(
                 [
@@ -63,3 +66,8 @@ def write(
         buffer.seek(0)
         buffer.truncate()
     out.write(buffer.getvalue().encode("utf-8"))
+    summary = events.message(
+        "csv", "their triggers are rows (kind “trigger”), their arguments are not (use jsonl)"
+    )
+    if summary:
+        warn(summary)

@@ -109,11 +109,18 @@ class _Builder:
         )
 
 
+def is_docstart(line: str) -> bool:
+    """The document separator: `-DOCSTART- -X- O O` (ours) or CoNLL-2003's
+    space-separated variants. A tab-separated `-DOCSTART-` line is a token: spaCy keeps
+    that word in running text, and our export writes it as one."""
+    return line.startswith("-DOCSTART-") and "\t" not in line
+
+
 def read(name: str, text: str, result: ParseResult) -> None:
     builder = _Builder(name, 1)
     warned_columns = False
     for number, line in enumerate(text.replace("\r\n", "\n").split("\n"), start=1):
-        if line.startswith("-DOCSTART-"):
+        if is_docstart(line):
             document = builder.document()
             if document is not None:
                 result.documents.append(document)

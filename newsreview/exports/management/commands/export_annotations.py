@@ -25,7 +25,6 @@ from newsreview.exports.services import (
 from newsreview.projects.models import Project
 
 # Problems listed one by one; the rest are counted.
-SHOWN_WARNINGS = 20
 # Options of BaseCommand and of this command, not passed on to formats.
 OWN_OPTIONS = {
     "verbosity",
@@ -168,7 +167,6 @@ class Command(BaseCommand):
         if not warnings:
             return
         self.stderr.write(f"{len(warnings)} problem(s): not represented in {key}:")
-        for warning in warnings[:SHOWN_WARNINGS]:
+        # Every one, never a sample: the export page sends users here for the full list.
+        for warning in warnings:
             self.stderr.write(f"  {warning}")
-        if len(warnings) > SHOWN_WARNINGS:
-            self.stderr.write(f"  … and {len(warnings) - SHOWN_WARNINGS} more")
