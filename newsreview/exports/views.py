@@ -24,6 +24,7 @@ from .services import count_records, spooled_export, write_export
 TEMPLATE = "exports/export.html"
 # The page's script waits for this cookie to know the prepared download has started.
 TOKEN_COOKIE = "nr_export"  # noqa: S105 (a cookie name, not a secret)
+WARNINGS_KEY = "nr_export_warnings"
 _TOKEN = re.compile(r"^[A-Za-z0-9]{1,40}\Z")
 # Problems listed on the page; the rest are counted.
 SHOWN_WARNINGS = 50
@@ -95,7 +96,14 @@ def export_download(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     response["X-Export-Warnings"] = str(len(warnings))
     token = request.GET.get("token", "")
     if _TOKEN.match(token):
-        response.set_cookie(TOKEN_COOKIE, token, max_age=60, samesite="Lax")
+        # The page cannot read a download's headers: it sees this cookie, and when the
+        # export left something out it fetches the summary, which shows these warnings.
+        request.session[WARNINGS_KEY] = {
+            "token": token,
+            "count": len(warnings),
+            "shown": warnings[:SHOWN_WARNINGS],
+        }
+        response.set_cookie(TOKEN_COOKIE, f"{token}-{len(warnings)}", max_age=60, samesite="Lax")
     return response
 
 
@@ -110,7 +118,14 @@ def export_summary(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     if form.is_valid():
         selection = _selection(form)
         context["record_count"] = count_records(project, selection["layer"], selection["statuses"])
-        if request.GET.get("check"):
+        stored = request.session.get(WARNINGS_KEY) or {}
+        token = request.GET.get("token")
+        if token and stored.get("token") == token:
+            # After a download: what that export left out, without running it again.
+            context["checked"] = context["downloaded"] = True
+            context["warning_count"] = stored["count"]
+            context["warnings"] = stored["shown"]
+        elif request.GET.get("check"):
             warnings: list[str] = []
             try:
                 write_export(out=_Discard(), warn=warnings.append, **selection)

@@ -58,3 +58,22 @@ def test_check_lists_comments_brat_cannot_carry_then_brat_zip_downloads(
         page.click("[data-export-submit]")
     with zipfile.ZipFile(io.BytesIO(open(download_info.value.path(), "rb").read())) as z:  # noqa: SIM115
         assert "seed.ann" in z.namelist()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_download_that_leaves_annotations_out_says_so_on_the_page(
+    login,
+    live_server,
+    seed_gold,
+    manager,
+):
+    page = login(manager)
+    page.goto(f"{live_server.url}{reverse('exports:export', args=['news'])}")
+    page.select_option("#id_format", "brat")
+    page.wait_for_selector("[data-record-count='1']")
+    with page.expect_download():
+        page.click("[data-export-submit]")  # straight away, without "Check for problems"
+    page.wait_for_selector("[data-warning-count='1']")
+    summary = page.locator("#export-summary").inner_text()
+    assert "does not hold everything you selected" in summary
+    assert "a comment not attached to a span" in summary

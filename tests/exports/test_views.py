@@ -107,9 +107,26 @@ def test_download_sets_the_token_cookie_the_progress_indicator_waits_for(
 ):
     client.force_login(reviewer)
     response = client.get(DOWNLOAD, {"format": "jsonl", "layer": "gold", "token": "abc123"})
-    assert response.cookies["nr_export"].value == "abc123"
+    assert response.cookies["nr_export"].value == "abc123-0"  # token, then warning count
     odd = client.get(DOWNLOAD, {"format": "jsonl", "layer": "gold", "token": "<x>"})
     assert "nr_export" not in odd.cookies
+
+
+@pytest.mark.django_db
+def test_after_a_download_the_summary_lists_what_that_download_left_out(
+    client, reviewer, seed_gold
+):
+    client.force_login(reviewer)
+    choice = {"format": "brat", "layer": "gold"}
+    response = client.get(DOWNLOAD, {**choice, "token": "tok1"})
+    assert response.cookies["nr_export"].value == "tok1-1"
+    summary = client.get(SUMMARY, {**choice, "token": "tok1"}).content.decode()
+    assert "The download is complete, but it does not hold everything" in summary
+    assert 'data-warning-count="1"' in summary
+    assert "a comment not attached to a span" in summary
+    # Another token (another tab's or an old download's) shows no stored warnings.
+    other = client.get(SUMMARY, {**choice, "token": "tok2"}).content.decode()
+    assert "data-warning-count" not in other
 
 
 @pytest.mark.django_db

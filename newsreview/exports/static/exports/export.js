@@ -27,11 +27,19 @@ if (form) {
     started.hidden = true;
     button.disabled = true;
     const timer = setInterval(() => {
-      if (cookie("nr_export") !== token) return;
+      const [sent, left] = (cookie("nr_export") || "").split("-");
+      if (sent !== token) return;
       clearInterval(timer);
       preparing.hidden = true;
       started.hidden = false;
       button.disabled = false;
+      // The file is complete but some annotations did not fit: say which (from the
+      // server's record of this download, not a second run).
+      if (Number(left) > 0) {
+        const query = new URLSearchParams(new FormData(form));
+        query.set("token", token);
+        htmx.ajax("GET", `${form.dataset.summaryUrl}?${query}`, { target: "#export-summary", swap: "outerHTML" });
+      }
     }, 300);
     // A refused export comes back as a page with its error: nothing to wait for then.
     setTimeout(() => { clearInterval(timer); button.disabled = false; }, 10 * 60 * 1000);
