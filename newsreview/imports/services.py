@@ -80,6 +80,7 @@ def _plan(
     files: list[SourceFile],
     options: ImportOptions,
     progress: Progress | None,
+    by: User | None,
 ) -> tuple[ImportResult, list[PlannedDocument]]:
     result = ImportResult()
     if options.layer and options.annotator:
@@ -96,7 +97,7 @@ def _plan(
             Problem(files[0].name if files else "", "", _("the file contains no documents"))
         )
     validator = Validator(
-        project=project, parsed=parsed, options=options, result=result, progress=progress
+        project=project, parsed=parsed, options=options, result=result, progress=progress, by=by
     )
     planned = validator.run()
     summarise(result, planned, validator.schema)
@@ -116,11 +117,14 @@ def preview(
     project: Project,
     files: list[SourceFile],
     options: ImportOptions,
+    by: User | None = None,
     progress: Progress | None = None,
 ) -> ImportResult:
     """What importing `files` would create, and every problem; writes nothing."""
     started = time.perf_counter()
-    result, _planned = _plan(project=project, files=files, options=options, progress=progress)
+    result, _planned = _plan(
+        project=project, files=files, options=options, progress=progress, by=by
+    )
     result.seconds = time.perf_counter() - started
     return result
 
@@ -136,7 +140,7 @@ def import_files(
     """Validate the whole batch, then write it in one transaction, or write nothing at all
     when there is any error (`result.saved` says which)."""
     started = time.perf_counter()
-    result, planned = _plan(project=project, files=files, options=options, progress=progress)
+    result, planned = _plan(project=project, files=files, options=options, progress=progress, by=by)
     if result.errors:
         result.seconds = time.perf_counter() - started
         return result

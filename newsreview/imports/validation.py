@@ -25,7 +25,7 @@ from newsreview.annotations.models import GOLD, AnnotationLayer
 from newsreview.annotations.services import _check_offsets
 from newsreview.documents.models import Document
 from newsreview.documents.services import DocumentError, build_document
-from newsreview.projects.models import EntityType, EventType, Project, RoleType
+from newsreview.projects.models import EntityType, EventType, Membership, Project, RoleType
 
 from .parsed import ParsedDocument, ParsedLayer, ParseResult, Problem
 from .results import ImportOptions, ImportResult, Progress, default_layer_name
@@ -121,8 +121,13 @@ class Validator:
         options: ImportOptions,
         result: ImportResult,
         progress: Progress | None,
+        by: User | None = None,
     ) -> None:
         self.project = project
+        # From the upload page (a manager, not a superuser) a file may only name the
+        # project's members: it must not put work under anyone else's name, nor create
+        # accounts. The command line (by=None) and superusers restore whole exports.
+        self.members_only = by is not None and not by.is_superuser
         self.parsed = parsed
         self.options = options
         self.result = result
@@ -130,6 +135,8 @@ class Validator:
         self.schema = Schema.of(project)
         self.planned: list[PlannedDocument] = []
         self.usernames: set[str] = set()
+        # Where each user name is first named, for the members-only check.
+        self.named_at: dict[str, tuple[str, str, str]] = {}
 
     def error(self, file: str, where: str, field: str, message: str) -> None:
         self.result.errors.append(Problem(file, where, message, field))
@@ -283,6 +290,25 @@ class Validator:
             User.objects.filter(username__in=self.usernames).values_list("username", flat=True)
         )
         missing = sorted(self.usernames - existing)
+        if self.members_only:
+            members = set(
+                Membership.objects.filter(
+                    project=self.project, user__username__in=self.usernames, user__is_active=True
+                ).values_list("user__username", flat=True)
+            )
+            for username in sorted(self.usernames - members - {self.options.annotator}):
+                file, where, field = self.named_at.get(username, ("", "", ""))
+                self.error(
+                    file,
+                    where,
+                    field,
+                    _(
+                        "“%(u)s” is not a member of this project: add them on the members "
+                        "page first (only the command line restores other accounts)"
+                    )
+                    % {"u": username},
+                )
+            missing = [name for name in missing if name == self.options.annotator]
         if self.options.annotator and self.options.annotator in missing:
             self.error(
                 "", "", "annotator", _("there is no user “%(u)s”") % {"u": self.options.annotator}
@@ -330,6 +356,7 @@ class Validator:
             if not self.valid_username(document.file, parsed.where, "annotator", owner):
                 return None
             self.usernames.add(owner)
+            self.named_at.setdefault(owner, (document.file, parsed.where, "annotator"))
         file = document.file
         spans: list[tuple[str, int, int, int | None, int | None]] = []
         by_key: dict[str, tuple[int, int, int | None, int | None]] = {}
@@ -546,6 +573,9 @@ class Validator:
                 ):
                     continue
                 self.usernames.add(comment.author)
+                self.named_at.setdefault(
+                    comment.author, (file, comment.where, f"{comment.field}.author")
+                )
             comments.append((text, comment.author, comment.span, created_at))
         return comments
 

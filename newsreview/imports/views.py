@@ -125,7 +125,7 @@ def _upload(request: HtmxHttpRequest, project: Project) -> HttpResponse:
         data=data,
         options=options,
     )
-    result = preview(project=project, files=files, options=options)
+    result = preview(project=project, files=files, options=options, by=request.user)
     stored.save_summary(result)
     if result.errors:
         stored.drop_data()  # nothing can be confirmed; only the report is kept

@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
+from newsreview.accounts.models import User
 from newsreview.annotations.models import AnnotationLayer, Span
 from newsreview.documents.models import Document
 
@@ -239,3 +240,48 @@ def test_preview_page_query_count_does_not_grow_with_the_upload(
     response = post_file(client, project, "d.jsonl", lines, format="doccano")
     with django_assert_max_num_queries(8):
         assert client.get(response["Location"]).status_code == 200
+
+
+def forged_export(annotator: str, author: str) -> bytes:
+    record = {
+        "format": "newsreview/1",
+        "document": {"id": "forged", "text": HEADLINE},
+        "layer": annotator, "layer_kind": "annotator", "annotator": annotator,
+        "status": "reviewed",
+        "entities": [{"id": "e1", "label": "PERS", "start": 0, "end": 5, "text": "حموشي"}],
+        "comments": [{"author": author, "text": "I approve this", "span": None}],
+    }  # fmt: skip
+    return (json.dumps(record, ensure_ascii=False) + "\n").encode()
+
+
+@pytest.mark.django_db
+def test_a_managers_upload_cannot_name_non_members_nor_create_accounts(
+    client, project, manager, annotator, outsider
+):
+    client.force_login(manager)
+    before = row_counts()
+    users = set(User.objects.values_list("username", flat=True))
+    for who, author in [(outsider.username, annotator.username), (annotator.username, "newbie")]:
+        response = post_file(client, project, "f.jsonl", forged_export(who, author))
+        preview = client.get(response["Location"]).text
+        assert 'data-import-errors="1"' in preview
+        named = outsider.username if who == outsider.username else "newbie"
+        assert f"“{named}” is not a member of this project" in preview
+        assert "data-confirm-import" not in preview
+    assert row_counts() == before
+    assert set(User.objects.values_list("username", flat=True)) == users
+
+
+@pytest.mark.django_db
+def test_a_managers_upload_may_credit_the_projects_members(client, project, manager, annotator):
+    client.force_login(manager)
+    response = post_file(client, project, "f.jsonl", forged_export(annotator.username, "admin1"))
+    assert "“admin1” is not a member" in client.get(response["Location"]).text
+    response = post_file(
+        client, project, "f.jsonl", forged_export(annotator.username, manager.username)
+    )
+    assert "data-confirm-import" in client.get(response["Location"]).text
+    confirm = client.post(reverse("imports:confirm", args=[project.slug, token_of(response)]))
+    assert confirm.status_code == 302
+    layer = AnnotationLayer.objects.get(owner=annotator)
+    assert layer.comments.get().author == manager
