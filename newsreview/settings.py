@@ -189,6 +189,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "newsreview@localhost"
 
 # Uploads: a request body over this size is refused with a clear message.
 NEWSREVIEW_MAX_UPLOAD_BYTES = int(os.environ.get("NEWSREVIEW_MAX_UPLOAD_BYTES", str(50 * 2**20)))
+# One document's text: a long news article is ~50,000 characters.
+NEWSREVIEW_MAX_DOCUMENT_CHARS = int(os.environ.get("NEWSREVIEW_MAX_DOCUMENT_CHARS", "1000000"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 2**20
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 2**20
 

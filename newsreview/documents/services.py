@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -52,6 +53,18 @@ def build_document(
     text = normalise_newlines(text)
     if not text.strip():
         raise DocumentError("empty_text", _("The document text is empty."))
+    limit = settings.NEWSREVIEW_MAX_DOCUMENT_CHARS
+    if len(text) > limit:
+        # A document is read and annotated on one page: a text this long is a corpus or
+        # a mistake (or an archive built to exhaust memory), not an article.
+        raise DocumentError(
+            "too_long",
+            _(
+                "The document text has %(n)s characters; a document is limited to %(max)s "
+                "(split it into articles)."
+            )
+            % {"n": f"{len(text):,}", "max": f"{limit:,}"},
+        )
     language = language or project.language
     if direction is None:
         direction = (

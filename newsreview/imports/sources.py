@@ -14,8 +14,9 @@ from pathlib import Path, PurePosixPath
 from .formats.common import FileRejected
 from .parsed import Problem, SourceFile
 
-# A zip bomb guard: uncompressed total at most this many times the archive's size limit.
-MAX_UNZIPPED_FACTOR = 20
+# A zip bomb guard: the unpacked files may total at most this many times the upload
+# limit (text compresses about 4:1; every entry is held in memory while it is read).
+MAX_UNZIPPED_FACTOR = 4
 
 
 def _skipped(name: str) -> bool:
@@ -58,7 +59,14 @@ def read_zip(name: str, data: bytes, max_bytes: int) -> list[SourceFile]:
                 continue
             total += info.file_size
             if total > max_bytes * MAX_UNZIPPED_FACTOR:
-                raise FileRejected(Problem(name, "", "the archive unpacks to too much data"))
+                raise FileRejected(
+                    Problem(
+                        name,
+                        "",
+                        f"the archive unpacks to more than {max_bytes * MAX_UNZIPPED_FACTOR:,} "
+                        "bytes; split it into smaller archives",
+                    )
+                )
             try:
                 content = archive.read(info)
             except (zipfile.BadZipFile, RuntimeError, OSError) as error:

@@ -564,3 +564,14 @@ def test_newsreview_layer_and_user_names_a_database_cannot_hold_are_refused(
     assert [(p.field, message in p.message) for p in result.errors] == [(field, True)]
     assert row_counts() == before
     assert not User.objects.filter(username__startswith="u" * 10).exists()
+
+
+@pytest.mark.django_db
+def test_a_document_longer_than_the_limit_is_refused_with_its_length(project, write, settings):
+    settings.NEWSREVIEW_MAX_DOCUMENT_CHARS = 1_000
+    before = row_counts()
+    result = run(project, write("long.txt", "خبر " * 300), format="txt")
+    assert not result.saved
+    (problem,) = result.errors
+    assert "1,200 characters; a document is limited to 1,000" in problem.message
+    assert row_counts() == before

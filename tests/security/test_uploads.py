@@ -82,6 +82,7 @@ def test_zip_bomb_is_refused(world: World, manager_client, settings):
     before = Document.objects.count()
     response = _upload(manager_client, "bomb.zip", buffer.getvalue())
     assert response.status_code in {413, 422}
+    assert "the archive unpacks to more than 400,000 bytes" in response.text
     assert Document.objects.count() == before
 
 
