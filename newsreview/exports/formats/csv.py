@@ -26,8 +26,20 @@ def add_arguments(parser: Any) -> None:
     parser.add_argument(
         "--excel",
         action="store_true",
-        help=gettext_noop("CSV: start with a UTF-8 BOM so Excel reads Arabic"),
+        help=gettext_noop(
+            "CSV: start with a UTF-8 BOM so Excel reads Arabic, and put ' before a cell that "
+            "starts with = + - @ so Excel shows it instead of running it as a formula"
+        ),
     )
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(value: str) -> str:
+    """A cell Excel shows as text: documents are untrusted, and a cell such as
+    `=HYPERLINK(…)` would otherwise run when the file is opened (CSV injection)."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def write(
@@ -46,19 +58,20 @@ def write(
         out.write("\ufeff".encode())
     writer.writerow(HEADER)
     events = EventTally()
+    cell = _inert if options.get("excel") else str
     for record in records:
         events.add(record)
         for span in record.spans_in_text_order:
             writer.writerow(
                 [
-                    record.document_id,
-                    record.layer,
-                    record.annotator or "",
+                    cell(record.document_id),
+                    cell(record.layer),
+                    cell(record.annotator or ""),
                     record.status,
                     span.start,
                     span.end,
                     span.label,
-                    span.text,
+                    cell(span.text),
                     span.kind,
                 ]
             )
