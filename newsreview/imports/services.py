@@ -19,7 +19,7 @@ from django.db import DatabaseError, transaction
 from django.utils.translation import gettext as _
 
 from newsreview.accounts.models import User
-from newsreview.projects.models import Project
+from newsreview.projects.models import LabelSchema, Project
 from newsreview.projects.services import install_default_schema
 
 from . import formats
@@ -187,7 +187,10 @@ def read_uploaded(name: str, data: bytes) -> list[SourceFile] | Problem:
 
 
 @transaction.atomic
-def create_project(*, slug: str, name: str | None = None) -> Project:
-    """A project with the default schema (for restoring an export into an empty site)."""
-    schema = install_default_schema()
+def create_project(
+    *, slug: str, name: str | None = None, schema: LabelSchema | None = None
+) -> Project:
+    """A project (for restoring an export into an empty site) with `schema`, else the
+    default one."""
+    schema = schema or install_default_schema()
     return Project.objects.create(slug=slug, name=name or slug, schema=schema)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -122,3 +125,93 @@ def remove_member(*, project: Project, user: User, by: User) -> None:
     if user == by and not by.is_superuser:
         raise ProjectError("self", _("You cannot remove yourself from the project."))
     Membership.objects.filter(project=project, user=user).delete()
+
+
+@transaction.atomic
+def install_schema_document(document: Any) -> LabelSchema:
+    """The schema a §10 JSON document describes (`export_schema`, the jsonl bundle's
+    `schema.json`), so an export restores into an empty database with its own labels.
+    A schema of that name that already exists is reused when it has the same labels and
+    refused when it differs; a malformed document changes nothing."""
+    from newsreview.exports.schema import schema_document  # the writer of this shape
+
+    if not isinstance(document, dict) or not isinstance(document.get("name"), str):
+        raise ProjectError("bad_schema", _("A schema file is an object with a “name”."))
+    name = document["name"]
+    existing = LabelSchema.objects.filter(name=name).first()
+    if existing is not None:
+        probe = Project(schema=existing)
+        if schema_document(probe) != _comparable(document):
+            raise ProjectError(
+                "schema_differs",
+                _("A different schema named “%(name)s” already exists.") % {"name": name},
+            )
+        return existing
+    try:
+        schema = LabelSchema(name=name, version=document.get("version", 1))
+        schema.full_clean()
+        schema.save()
+        entities = {}
+        for order, item in enumerate(_items(document, "entities")):
+            entities[item.get("key")] = _label(EntityType, schema, item, order)
+        for order, item in enumerate(_items(document, "events")):
+            event_type = _label(EventType, schema, item, order)
+            for role_order, role in enumerate(_items(item, "roles")):
+                allowed = role.get("allowed", [])
+                unknown = (
+                    [k for k in allowed if k not in entities]
+                    if isinstance(allowed, list)
+                    else ["?"]
+                )
+                if unknown:
+                    raise ProjectError(
+                        "bad_schema",
+                        _("Role %(role)s of %(event)s allows unknown entity types: %(keys)s")
+                        % {"role": role.get("key"), "event": item.get("key"), "keys": unknown},
+                    )
+                role_type = RoleType(
+                    event_type=event_type,
+                    key=role.get("key"),
+                    name_ar=role.get("name_ar", ""),
+                    name_en=role.get("name_en", ""),
+                    is_required=bool(role.get("required", False)),
+                    is_multiple=bool(role.get("multiple", False)),
+                    order=role_order,
+                )
+                role_type.full_clean(exclude=["allowed_entity_types"])
+                role_type.save()
+                role_type.allowed_entity_types.set([entities[k] for k in allowed])
+    except ValidationError as error:
+        raise ProjectError("bad_schema", "; ".join(error.messages)) from None
+    problems = validate_schema(schema)
+    if problems:
+        raise ProjectError("bad_schema", " ".join(problems))
+    return schema
+
+
+def _comparable(document: dict[str, Any]) -> dict[str, Any]:
+    return {key: document.get(key) for key in ("version", "name", "entities", "events")}
+
+
+def _items(document: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    items = document.get(key, [])
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise ProjectError("bad_schema", _("“%(key)s” must be a list of objects.") % {"key": key})
+    return items
+
+
+def _label(
+    model: type[EntityType] | type[EventType], schema: LabelSchema, item: dict[str, Any], order: int
+) -> Any:
+    label = model(
+        schema=schema,
+        key=item.get("key"),
+        name_ar=item.get("name_ar", ""),
+        name_en=item.get("name_en", ""),
+        shortcut=item.get("shortcut") or "",
+        colour=item.get("colour", ""),
+        order=order,
+    )
+    label.full_clean()
+    label.save()
+    return label

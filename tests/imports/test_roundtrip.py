@@ -5,6 +5,7 @@ import json
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from newsreview.accounts.models import User
 from newsreview.annotations import services as annotate
@@ -269,3 +270,43 @@ def test_conll_word_docstart_inside_a_text_stays_a_token_on_the_way_back(
     (imported,) = Document.objects.all()
     assert imported.text == text
     assert [(label, t) for _s, _e, label, t in spans_of(imported)] == [("GPE", "باريس")]
+
+
+@pytest.mark.django_db
+def test_jsonl_export_restores_into_an_empty_database_with_its_own_schema(
+    project, annotator, tmp_path
+):
+    from newsreview.projects.models import EntityType
+
+    schema = project.schema
+    schema.version = 2
+    schema.save()
+    EntityType.objects.create(
+        schema=schema, key="PRODUCT", name_en="Product", name_ar="منتج", colour="#E9ECEF",
+        shortcut="z", order=99,
+    )  # fmt: skip
+    text = "أعلنت الشركة عن هاتف Galaxy الجديد في دبي"
+    document = create_document(project=project, text=text, title="t", external_id="p1")
+    layer = annotate.get_or_create_layer(document=document, user=annotator)
+    start = text.index("Galaxy")
+    annotate.add_span(layer=layer, start=start, end=start + 6, label="PRODUCT", by=annotator)
+    first = export(tmp_path, "first.jsonl", "jsonl")
+    assert (tmp_path / "schema.json").is_file()  # written beside the data
+
+    empty_the_database()
+    call_command("import_documents", str(first), "--project", "news", "--create-project")
+    restored = Project.objects.get(slug="news").schema
+    assert restored.version == 2
+    assert restored.entity_types.get(key="PRODUCT").shortcut == "z"
+    assert export(tmp_path, "second.jsonl", "jsonl").read_bytes() == first.read_bytes()
+
+
+@pytest.mark.django_db
+def test_a_broken_schema_file_creates_nothing(tmp_path):
+    data = tmp_path / "d.jsonl"
+    data.write_text(json.dumps({"title": "t", "text": "نص"}, ensure_ascii=False) + "\n", "utf-8")
+    schema = {"name": "s", "version": 1, "entities": [{"key": "bad key", "colour": "red"}]}
+    (tmp_path / "schema.json").write_text(json.dumps(schema), "utf-8")
+    with pytest.raises(CommandError, match="schema.json"):
+        call_command("import_documents", str(data), "--project", "x", "--create-project")
+    assert not Project.objects.exists() and not LabelSchema.objects.exists()

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from newsreview.imports.formats import FORMAT_NAMES
 from newsreview.imports.services import ImportOptions, create_project, import_path
-from newsreview.projects.models import Project
+from newsreview.projects.models import LabelSchema, Project
+from newsreview.projects.services import ProjectError, install_schema_document
 
 
 class Command(BaseCommand):
@@ -39,7 +42,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--create-project",
             action="store_true",
-            help="Create the project (default schema) when it does not exist.",
+            help="Create the project when it does not exist, with the schema of --schema, "
+            "else of a schema.json next to PATH (what a jsonl export writes), else the "
+            "default schema.",
+        )
+        parser.add_argument(
+            "--schema",
+            type=Path,
+            help="With --create-project: the label schema JSON (export_schema's output).",
         )
 
     def handle(self, *args, **options) -> None:
@@ -66,7 +76,7 @@ class Command(BaseCommand):
                         f"There is no project “{slug}” (add --create-project to create it "
                         "with the default schema)."
                     )
-                project = create_project(slug=slug)
+                project = create_project(slug=slug, schema=self._schema(options))
             result = import_path(
                 project=project, path=options["path"], options=import_options, progress=progress
             )
@@ -96,3 +106,22 @@ class Command(BaseCommand):
                 f"in {result.seconds:.1f} s ({rate:.0f} documents/s)."
             )
         )
+
+    def _schema(self, options: dict[str, Any]) -> LabelSchema | None:
+        """The schema for a new project: --schema, else schema.json beside the data."""
+        path = options["schema"]
+        if path is None:
+            data = options["path"]
+            beside = (data if data.is_dir() else data.parent) / "schema.json"
+            if not beside.is_file():
+                return None
+            path = beside
+        try:
+            document = json.loads(path.read_text("utf-8"))
+            schema = install_schema_document(document)
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise CommandError(f"{path}: not a readable schema JSON file ({error})") from None
+        except ProjectError as error:
+            raise CommandError(f"{path}: {error.message}") from None
+        self.stderr.write(f"schema “{schema.name}” (version {schema.version}) from {path}")
+        return schema
