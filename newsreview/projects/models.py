@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -68,6 +69,29 @@ class LabelBase(models.Model):
         return f"Digit{self.shortcut}" if self.shortcut.isdigit() else f"Key{self.shortcut.upper()}"
 
 
+TEXT_COLOUR = "#1a1a1a"  # --fg in static/css/app.css
+FILL_SHARE = 0.7  # .span--entity: color-mix(label 70%, the white card)
+MIN_CONTRAST = 4.5  # WCAG AA for body text
+
+
+def _luminance(colour: str) -> float:
+    def channel(value: float) -> float:
+        return value / 12.92 if value <= 0.04045 else ((value + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+def fill_contrast(colour: str) -> float:
+    """Contrast of the document text on an entity's fill as the workspace paints it."""
+    mixed = "#" + "".join(
+        f"{round(int(colour[i : i + 2], 16) * FILL_SHARE + 255 * (1 - FILL_SHARE)):02x}"
+        for i in (1, 3, 5)
+    )
+    light, dark = sorted((_luminance(mixed), _luminance(TEXT_COLOUR)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
 class EntityType(LabelBase):
     schema = models.ForeignKey(LabelSchema, on_delete=models.CASCADE, related_name="entity_types")
 
@@ -78,6 +102,21 @@ class EntityType(LabelBase):
         ]
 
     kind = "entity"
+
+    def clean(self) -> None:
+        # FORMATS.md §10: entity colours are light fills behind black text (≥ 4.5:1).
+        if self.colour and colour_validator.regex.match(self.colour):
+            ratio = fill_contrast(self.colour)
+            if ratio < MIN_CONTRAST:
+                raise ValidationError(
+                    {
+                        "colour": _(
+                            "Too dark for a fill behind the text (contrast %(ratio).1f:1, "
+                            "at least 4.5:1 needed): choose a lighter colour."
+                        )
+                        % {"ratio": ratio}
+                    }
+                )
 
 
 class EventType(LabelBase):
