@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import TYPE_CHECKING, Any
@@ -346,16 +346,22 @@ def problems(
 
 
 class EventTally:
-    """Counts the events a token format leaves out, for one summary warning at the end."""
+    """Counts what a format leaves out (events by default), for one summary warning at
+    the end that names the count and the first documents."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self, noun: str = "event(s)", count: Callable[[LayerRecord], int] | None = None
+    ) -> None:
+        self.noun = noun
+        self.count = count or (lambda record: len(record.events))
         self.events = 0
         self.documents = 0
         self.first: list[str] = []
 
     def add(self, record: LayerRecord) -> None:
-        if record.events:
-            self.events += len(record.events)
+        found = self.count(record)
+        if found:
+            self.events += found
             self.documents += 1
             if len(self.first) < 5:
                 self.first.append(record.document_id)
@@ -365,6 +371,14 @@ class EventTally:
             return None
         more = ", …" if self.documents > len(self.first) else ""
         return (
-            f"{self.events} event(s) in {self.documents} document(s) "
+            f"{self.events} {self.noun} in {self.documents} document(s) "
             f"({', '.join(self.first)}{more}) are not in {fmt}: {hint}"
         )
+
+
+def comment_tally() -> EventTally:
+    """Comments (reviewers' notes) and event attributes: only jsonl and brat carry them."""
+    return EventTally(
+        "comment(s) or event attribute(s)",
+        lambda record: len(record.comments) + sum(len(e.attributes) for e in record.events),
+    )

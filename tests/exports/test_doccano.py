@@ -87,3 +87,15 @@ def test_doccano_lines_have_doccanos_documented_shape(seed_gold, tricky, project
         for relation in example["relations"]:
             assert set(relation) == {"id", "from_id", "to_id", "type"}
             assert {relation["from_id"], relation["to_id"]} <= ids
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fmt", ["doccano", "labelstudio"])
+def test_doccano_and_label_studio_say_the_comments_they_cannot_carry(seed_gold, project, fmt):
+    comments = seed_gold.layers.get(kind="gold").comments.count()
+    assert comments == 2
+    _data, warnings = export_bytes(project, fmt)
+    assert warnings == [
+        f"2 comment(s) or event attribute(s) in 1 document(s) (seed) are not in {fmt}: "
+        "use jsonl (or brat for span comments)"
+    ]

@@ -15,6 +15,7 @@ from newsreview.annotations.offsets import utf16_converter
 from newsreview.projects.models import Project
 
 from ..records import LayerRecord
+from ..tokens import comment_tally
 
 KEY = "doccano"
 LABEL = gettext_noop("doccano JSONL")
@@ -79,7 +80,9 @@ def write(
     warn: Callable[[str], None],
 ) -> None:
     mode = options.get("doccano_mode") or "events"
+    notes = comment_tally()
     for number, record in enumerate(records, start=1):
+        notes.add(record)
         arguments = sum(len(event.arguments) for event in record.events)
         if mode == "spans" and arguments:
             warn(
@@ -88,3 +91,6 @@ def write(
             )
         line = json.dumps(line_dict(number, record, mode), ensure_ascii=False)
         out.write(line.encode("utf-8") + b"\n")
+    summary = notes.message("doccano", "use jsonl (or brat for span comments)")
+    if summary:
+        warn(summary)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_noop
 from newsreview.projects.models import Project
 
 from ..records import LayerRecord, label_order, roles_by_event
+from ..tokens import comment_tally
 
 KEY = "labelstudio"
 LABEL = gettext_noop("Label Studio JSON")
@@ -103,12 +104,17 @@ def write(
     # One task per line inside the array: still valid JSON, streamed, and diffable.
     as_predictions = bool(options.get("as_predictions"))
     out.write(b"[")
+    notes = comment_tally()
     for number, record in enumerate(records, start=1):
+        notes.add(record)
         if number > 1:
             out.write(b",\n")
         task = json.dumps(task_dict(number, record, as_predictions), ensure_ascii=False)
         out.write(task.encode("utf-8"))
     out.write(b"]\n")
+    summary = notes.message("labelstudio", "use jsonl (or brat for span comments)")
+    if summary:
+        warn(summary)
 
 
 def labeling_config(project: Project) -> str:
