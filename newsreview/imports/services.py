@@ -89,13 +89,16 @@ def _plan(
     if progress:
         progress("parse", 0, 1)
     parsed = parse_files(files, options)
+    first_name = files[0].name if files else ""
+    # The raw bytes are not needed once parsed: let them go before validating and
+    # writing (a 50 MB upload would otherwise stay in memory to the end). Callers hand
+    # their list over.
+    files.clear()
     result.format = parsed.format
     result.errors.extend(parsed.errors)
     result.warnings.extend(parsed.warnings)
     if not parsed.documents and not parsed.errors:
-        result.errors.append(
-            Problem(files[0].name if files else "", "", _("the file contains no documents"))
-        )
+        result.errors.append(Problem(first_name, "", _("the file contains no documents")))
     validator = Validator(
         project=project, parsed=parsed, options=options, result=result, progress=progress, by=by
     )
@@ -120,7 +123,8 @@ def preview(
     by: User | None = None,
     progress: Progress | None = None,
 ) -> ImportResult:
-    """What importing `files` would create, and every problem; writes nothing."""
+    """What importing `files` would create, and every problem; writes nothing. `files`
+    is emptied once parsed."""
     started = time.perf_counter()
     result, _planned = _plan(
         project=project, files=files, options=options, progress=progress, by=by
@@ -138,7 +142,7 @@ def import_files(
     progress: Progress | None = None,
 ) -> ImportResult:
     """Validate the whole batch, then write it in one transaction, or write nothing at all
-    when there is any error (`result.saved` says which)."""
+    when there is any error (`result.saved` says which). `files` is emptied once parsed."""
     started = time.perf_counter()
     result, planned = _plan(project=project, files=files, options=options, progress=progress, by=by)
     if result.errors:

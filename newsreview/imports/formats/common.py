@@ -82,13 +82,68 @@ def json_records(files: list[Any], errors: list[Problem]) -> Iterator[tuple[str,
     unreadable file or a malformed line is recorded in `errors` and skipped."""
     for source in files:
         try:
-            text = decode_utf8(source.name, source.data)
-            require_content(source.name, text)
+            for number, line in utf8_lines(source.name, source.data):
+                record = _json_line(source.name, number, line, errors)
+                if record is not _SKIP:
+                    yield source.name, number, record
         except FileRejected as rejected:
             errors.append(rejected.problem)
-            continue
-        for number, record in json_lines(source.name, text, errors):
-            yield source.name, number, record
+
+
+def utf8_lines(name: str, data: bytes) -> Iterator[tuple[int, str]]:
+    """(line number, text) of each line of a UTF-8 file, decoded one line at a time so a
+    large JSON Lines file is never held twice (bytes and text) in memory. The start of
+    the file gets decode_utf8's checks (UTF-16, binary); FileRejected as soon as a line
+    is not UTF-8 or holds a NUL."""
+    start = len(UTF8_BOM) if data.startswith(UTF8_BOM) else 0
+    if not data or data[start:].isspace() or len(data) == start:
+        raise FileRejected(Problem(name, "", "the file is empty"))
+    cut = data.rfind(b"\n", 0, SNIFF_CHARS)
+    decode_utf8(name, data[: cut if cut > 0 and len(data) > SNIFF_CHARS else len(data)])
+    number = 0
+    while True:
+        number += 1
+        end = data.find(b"\n", start)
+        chunk = data[start:] if end == -1 else data[start:end]
+        try:
+            line = chunk.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise FileRejected(
+                Problem(
+                    name,
+                    f"line {number}",
+                    f"not valid UTF-8 (byte 0x{chunk[error.start]:02x} at position "
+                    f"{start + error.start}); the file may be Latin-1 or Windows-1256: "
+                    "save it as UTF-8",
+                )
+            ) from None
+        if "\x00" in line:
+            raise FileRejected(
+                Problem(name, f"line {number}", "the line contains NUL characters; save as UTF-8")
+            )
+        yield number, line
+        if end == -1:
+            return
+        start = end + 1
+
+
+_SKIP = object()
+
+
+def _json_line(name: str, number: int, line: str, errors: list[Problem]) -> Any:
+    """The value of one JSON line, or _SKIP for a blank or bad one (the problem is in
+    `errors`, naming line and column)."""
+    if not line.strip():
+        return _SKIP
+    try:
+        return load_json(line)
+    except json.JSONDecodeError as error:
+        errors.append(
+            Problem(name, f"line {number}", f"not valid JSON: {error.msg} (column {error.colno})")
+        )
+    except UnusableJSON as error:
+        errors.append(Problem(name, f"line {number}", str(error), error.field))
+    return _SKIP
 
 
 def crlf_map(text: str) -> tuple[str, Callable[[int], int] | None]:
@@ -109,27 +164,6 @@ def normalise_span_text(text: Any) -> Any:
     if isinstance(text, str) and "\r" in text:
         return text.replace("\r\n", "\n").replace("\r", "\n")
     return text
-
-
-def json_lines(name: str, text: str, errors: list[Problem]) -> Iterator[tuple[int, Any]]:
-    """(line number, value) for every non-blank line; a malformed line becomes a problem
-    naming its line and column, and reading goes on so every error is reported."""
-    for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            value = load_json(line)
-        except json.JSONDecodeError as error:
-            errors.append(
-                Problem(
-                    name, f"line {number}", f"not valid JSON: {error.msg} (column {error.colno})"
-                )
-            )
-            continue
-        except UnusableJSON as error:
-            errors.append(Problem(name, f"line {number}", str(error), error.field))
-            continue
-        yield number, value
 
 
 class UnusableJSON(ValueError):

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from ..parsed import ParsedDocument, ParseResult, Problem, SourceFile
@@ -13,9 +14,9 @@ from . import newsreview
 from .common import (
     FileRejected,
     check_date,
-    decode_utf8,
     is_int,
     json_records,
+    utf8_lines,
 )
 
 NAME = "jsonl"
@@ -35,28 +36,25 @@ KNOWN = {
 ANNOTATION_KEYS = {"label", "labels", "entities", "relations", "spans", "annotations"}
 
 
-def first_record(text: str) -> Any:
-    import json
-
-    for line in text.split("\n"):
-        if line.strip():
-            try:
-                return json.loads(line)
-            except json.JSONDecodeError:
-                return None
+def first_record(source: SourceFile) -> Any:
+    """The first JSON line's value (None if unreadable): says which JSON Lines flavour."""
+    try:
+        for _number, line in utf8_lines(source.name, source.data):
+            if line.strip():
+                try:
+                    return json.loads(line)
+                except json.JSONDecodeError:
+                    return None
+    except FileRejected:
+        return None
     return None
 
 
 def parse(files: list[SourceFile]) -> ParseResult:
-    for source in files:
-        try:
-            text = decode_utf8(source.name, source.data)
-        except FileRejected:
-            break
-        record = first_record(text)
+    if files:
+        record = first_record(files[0])
         if isinstance(record, dict) and record.get("format") == newsreview.FORMAT_TAG:
             return newsreview.parse(files)
-        break
     result = ParseResult(format=NAME)
     for name, number, record in json_records(files, result.errors):
         document = parse_record(name, number, record, result)
