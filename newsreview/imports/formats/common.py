@@ -16,6 +16,7 @@ UTF8_BOM = b"\xef\xbb\xbf"
 # C0 controls other than tab and line ends: UTF-16 read as UTF-8 is full of them.
 CONTROL_CHARACTERS = re.compile("[\x01-\x08\x0e-\x1f]")
 SNIFF_CHARS = 100_000
+NON_SPACE = re.compile(rb"\S")
 
 
 class FileRejected(Exception):
@@ -96,7 +97,7 @@ def utf8_lines(name: str, data: bytes) -> Iterator[tuple[int, str]]:
     the file gets decode_utf8's checks (UTF-16, binary); FileRejected as soon as a line
     is not UTF-8 or holds a NUL."""
     start = len(UTF8_BOM) if data.startswith(UTF8_BOM) else 0
-    if not data or data[start:].isspace() or len(data) == start:
+    if not NON_SPACE.search(data, start):  # (a slice would copy the whole file)
         raise FileRejected(Problem(name, "", "the file is empty"))
     cut = data.rfind(b"\n", 0, SNIFF_CHARS)
     decode_utf8(name, data[: cut if cut > 0 and len(data) > SNIFF_CHARS else len(data)])
