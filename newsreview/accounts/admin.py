@@ -1,7 +1,10 @@
 """Admin for users: Django's own UserAdmin (password hashing, permissions) on our User."""
 
+from __future__ import annotations
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.http import HttpRequest
 
 from .models import User
 
@@ -23,18 +26,15 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ("username", "first_name", "last_name", "email")
     ordering = ("username",)
 
-    # Only a superuser may grant or edit privileges: a staff manager who was given the
-    # change_user permission must not be able to make themselves (or anyone) superuser.
-    PRIVILEGE_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
+    # Only a superuser adds, edits or deletes accounts (password page included): a staff
+    # manager holding the user permissions could otherwise reset anyone's password or
+    # grant privileges and take the account over. Other staff may at most view the list
+    # (the membership forms pick people from it).
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser and super().has_add_permission(request)
 
-    def get_readonly_fields(self, request, obj=None):
-        fields = tuple(super().get_readonly_fields(request, obj))
-        if not request.user.is_superuser:
-            fields += self.PRIVILEGE_FIELDS
-        return fields
+    def has_change_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        return request.user.is_superuser and super().has_change_permission(request, obj)
 
-    def has_change_permission(self, request, obj=None) -> bool:
-        # Nobody but a superuser edits a superuser's account.
-        if obj is not None and obj.is_superuser and not request.user.is_superuser:
-            return False
-        return super().has_change_permission(request, obj)
+    def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        return request.user.is_superuser and super().has_delete_permission(request, obj)

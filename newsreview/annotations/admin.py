@@ -22,7 +22,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from newsreview.documents.admin import document_text_html
-from newsreview.projects.admin import ADMIN_MEDIA_CSS, ProjectScopedAdmin, ServiceErrorMixin
+from newsreview.projects.admin import ADMIN_MEDIA_CSS, ServiceErrorMixin
+from newsreview.projects.admin_scoping import ProjectScopedAdmin, ScopedChoicesMixin
 
 from . import services
 from .errors import AnnotationError
@@ -97,7 +98,7 @@ def admin_link(obj: Any, label: str | None = None) -> str:
     return format_html('<a href="{}"><bdi>{}</bdi></a>', url, label or str(obj))
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(ScopedChoicesMixin, admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = True

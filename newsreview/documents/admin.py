@@ -16,11 +16,8 @@ from django.utils.translation import ngettext
 
 from newsreview.annotations.models import GOLD, AnnotationLayer
 from newsreview.annotations.services import get_or_create_named_layer
-from newsreview.projects.admin import (
-    ADMIN_MEDIA_CSS,
-    ProjectScopedAdmin,
-    ServiceErrorMixin,
-)
+from newsreview.projects.admin import ADMIN_MEDIA_CSS, ServiceErrorMixin
+from newsreview.projects.admin_scoping import ProjectScopedAdmin, ScopedChoicesMixin
 
 from . import services
 from .models import Document
@@ -97,7 +94,7 @@ class DocumentForm(forms.ModelForm):
         return data
 
 
-class LayerInline(admin.TabularInline):
+class LayerInline(ScopedChoicesMixin, admin.TabularInline):
     model = AnnotationLayer
     fields = ("layer_link", "kind", "status", "version", "span_count", "updated_at")
     readonly_fields = fields

@@ -16,23 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import services
+from .admin_scoping import ProjectScopedAdmin, ScopedChoicesMixin, SuperuserWritesMixin
 from .models import EntityType, EventType, LabelSchema, Membership, Project, RoleType
-
-
-class ProjectScopedAdmin(admin.ModelAdmin):
-    """Superusers see everything; other staff only what belongs to projects they manage
-    (HELPERS.md: every query starts from a scoped queryset)."""
-
-    #: The lookup from this model to its Project ("" for Project itself).
-    project_path = "project"
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        queryset = super().get_queryset(request)
-        if request.user.is_superuser:
-            return queryset
-        managed = Project.objects.managed_by(request.user).values("pk")
-        lookup = f"{self.project_path}__in" if self.project_path else "pk__in"
-        return queryset.filter(**{lookup: managed})
 
 
 class ServiceErrorMixin:
@@ -61,16 +46,18 @@ ADMIN_MEDIA_CSS = {"all": ["css/admin.css"]}
 
 
 # --- label schemas ------------------------------------------------------------------------
+# A schema is shared by every project that uses it: only superusers edit one. Other staff
+# may view the schemas of the projects they manage (and pick one for such a project).
 
 
-class EntityTypeInline(admin.TabularInline):
+class EntityTypeInline(SuperuserWritesMixin, ScopedChoicesMixin, admin.TabularInline):
     model = EntityType
     extra = 0
     fields = ("key", "name_en", "name_ar", "shortcut", "colour", "order")
     show_change_link = True
 
 
-class EventTypeInline(admin.TabularInline):
+class EventTypeInline(SuperuserWritesMixin, ScopedChoicesMixin, admin.TabularInline):
     model = EventType
     extra = 0
     fields = ("key", "name_en", "name_ar", "shortcut", "colour", "order")
@@ -88,7 +75,8 @@ def _report_schema_problems(admin_: admin.ModelAdmin, request: HttpRequest, sche
 
 
 @admin.register(LabelSchema)
-class LabelSchemaAdmin(admin.ModelAdmin):
+class LabelSchemaAdmin(SuperuserWritesMixin, ProjectScopedAdmin):
+    project_path = "projects"
     list_display = ("name", "version", "entity_count", "event_count", "project_count")
     search_fields = ("name", "description")
     inlines = [EntityTypeInline, EventTypeInline]
@@ -123,7 +111,8 @@ class LabelSchemaAdmin(admin.ModelAdmin):
             _report_schema_problems(self, request, schema)
 
 
-class LabelAdmin(admin.ModelAdmin):
+class LabelAdmin(SuperuserWritesMixin, ProjectScopedAdmin):
+    project_path = "schema__projects"
     list_display = ("key", "name_en", "name_ar", "shortcut", "swatch", "order", "schema")
     list_filter = ("schema",)
     search_fields = ("key", "name_en", "name_ar", "schema__name")
@@ -144,7 +133,7 @@ class EntityTypeAdmin(LabelAdmin):
     pass
 
 
-class RoleTypeInline(admin.StackedInline):
+class RoleTypeInline(SuperuserWritesMixin, ScopedChoicesMixin, admin.StackedInline):
     model = RoleType
     extra = 0
     fields = ("key", "name_en", "name_ar", "allowed_entity_types", "is_required", "is_multiple")
@@ -171,7 +160,8 @@ class EventTypeAdmin(LabelAdmin):
 
 
 @admin.register(RoleType)
-class RoleTypeAdmin(admin.ModelAdmin):
+class RoleTypeAdmin(SuperuserWritesMixin, ProjectScopedAdmin):
+    project_path = "event_type__schema__projects"
     list_display = (
         "key",
         "event_type",
@@ -227,9 +217,12 @@ class MembershipInlineFormSet(BaseInlineFormSet):
                 )
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(ScopedChoicesMixin, admin.TabularInline):
     model = Membership
     formset = MembershipInlineFormSet
+    # Adding someone who is in none of the manager's projects yet is the point of this
+    # form; add_member checks the project and refuses deactivated accounts.
+    open_choice_fields = ("user",)
     extra = 0
     fields = ("user", "role", "created_at")
     readonly_fields = ("created_at",)
@@ -381,6 +374,7 @@ class MembershipForm(ModelForm):
 @admin.register(Membership)
 class MembershipAdmin(ServiceErrorMixin, ProjectScopedAdmin):
     form = MembershipForm
+    open_choice_fields = MembershipInline.open_choice_fields
     list_display = ("user", "project", "role", "created_at")
     list_filter = ("role", "project")
     search_fields = ("user__username", "user__first_name", "user__last_name", "project__name")
