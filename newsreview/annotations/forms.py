@@ -3,10 +3,10 @@ the rules live in services.py and the offsets arithmetic in offsets.py."""
 
 from __future__ import annotations
 
-import unicodedata
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
+
+from .offsets import grapheme_step
 
 # Every state-changing form carries the layer version the page showed (optimistic locking).
 MAX_ID = 2**62
@@ -64,20 +64,18 @@ class StatusForm(VersionForm):
     status = forms.ChoiceField(choices=[("done", "done"), ("in_progress", "in_progress")])
 
 
-def _is_mark(char: str) -> bool:
-    return unicodedata.category(char).startswith("M")
-
-
 def move_edge(text: str, start: int, end: int, edge: str) -> tuple[int, int]:
-    """Move one edge of `[start, end)` by one character. A character here is a base
-    code point with its combining marks (Arabic diacritics, e + U+0301), so an edge never
-    lands between a letter and its marks."""
+    """Move one edge of `[start, end)` by one character as a reader sees it: a grapheme
+    cluster (a letter with its marks, a flag, an emoji with its modifier or ZWJ sequence),
+    so an edge never splits one. White space is stepped over, never left at an edge: a
+    span never starts or ends with it, as at creation (views.span_create)."""
     side, step = EDGES[edge]
     position = start if side == "start" else end
-    position += step
-    while 0 < position < len(text) and _is_mark(text[position]):
-        position += step
-    position = max(0, min(len(text), position))
+    # The character that would sit just inside the moved edge.
+    inside = (lambda p: p) if side == "start" else (lambda p: p - 1)
+    position = grapheme_step(text, position, step)
+    while 0 < position < len(text) and text[inside(position)].isspace():
+        position = grapheme_step(text, position, step)
     return (position, end) if side == "start" else (start, position)
 
 

@@ -85,3 +85,73 @@ def utf16_converter(text: str) -> Callable[[int], int]:
         return cp + sum(1 for position in astral if position < cp)
 
     return convert
+
+
+# --- grapheme clusters (what a reader sees as one character) ---------------------------------
+
+ZWJ = "\u200d"
+
+
+def _extends(char: str) -> bool:
+    """Whether `char` belongs to the cluster before it: combining marks (Arabic diacritics,
+    e + U+0301), ZWJ, variation selectors, emoji skin-tone modifiers and tag characters."""
+    cp = ord(char)
+    return (
+        unicodedata.category(char).startswith("M")
+        or char == ZWJ
+        or 0xFE00 <= cp <= 0xFE0F
+        or 0xE0100 <= cp <= 0xE01EF
+        or 0x1F3FB <= cp <= 0x1F3FF
+        or 0xE0020 <= cp <= 0xE007F
+    )
+
+
+def _is_regional_indicator(char: str) -> bool:
+    return 0x1F1E6 <= ord(char) <= 0x1F1FF
+
+
+def _is_pictograph(char: str) -> bool:
+    # Approximates Extended_Pictographic (UAX #29 GB11) without the Unicode data file.
+    return unicodedata.category(char) == "So" or 0x1F000 <= ord(char) <= 0x1FAFF
+
+
+def is_grapheme_boundary(text: str, position: int) -> bool:
+    """Whether a span edge may sit at `position`: a pragmatic subset of UAX #29 that keeps
+    flags (regional indicator pairs), emoji with modifiers, ZWJ sequences, tag sequences
+    and letters with their marks whole. A break after a line end is always allowed."""
+    if position <= 0 or position >= len(text):
+        return True
+    before, after = text[position - 1], text[position]
+    if before == "\r" and after == "\n":
+        return False
+    if before in "\r\n" or after in "\r\n":
+        return True
+    if _extends(after):
+        return False
+    if before == ZWJ and _is_pictograph(after):
+        return False
+    if _is_regional_indicator(before) and _is_regional_indicator(after):
+        # Flags pair up from the start of a run of regional indicators.
+        run = 0
+        while position - run - 1 >= 0 and _is_regional_indicator(text[position - run - 1]):
+            run += 1
+        return run % 2 == 0
+    return True
+
+
+def grapheme_step(text: str, position: int, step: int) -> int:
+    """The nearest grapheme cluster boundary after (`step` = +1) or before (-1) `position`,
+    clamped to the text."""
+    position += step
+    while 0 < position < len(text) and not is_grapheme_boundary(text, position):
+        position += step
+    return max(0, min(len(text), position))
+
+
+def trim_whitespace(text: str, start: int, end: int) -> tuple[int, int]:
+    """`[start, end)` without leading and trailing white space (a drag often catches one)."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end

@@ -15,9 +15,11 @@ from django.utils.translation import gettext as _
 from newsreview.accounts.models import User
 from newsreview.documents.models import Document
 from newsreview.projects.models import EntityType, EventType, RoleType
+from newsreview.projects.permissions import REVIEW_ROLES, role_in
 
 from .errors import AnnotationError
 from .models import GOLD, AnnotationLayer, Argument, Change, Comment, Event, Span
+from .offsets import trim_whitespace
 
 Label = EntityType | EventType
 State = dict[str, list[dict[str, Any]]]
@@ -55,6 +57,20 @@ def get_or_create_named_layer(
     return layer
 
 
+def check_version(*, layer: AnnotationLayer, version: int | None) -> None:
+    """Refuse a page that saw another version of `layer` (optimistic locking). Views call it
+    before looking anything up, so a stale tab gets the conflict and a fresh view rather
+    than "not found" for an annotation another tab deleted; _lock checks again, locked."""
+    if version is not None and layer.version != version:
+        raise AnnotationError(
+            "stale",
+            _(
+                "This document changed since you opened it (in another tab or by a colleague). "
+                "The page now shows the current annotations; please redo your last action."
+            ),
+        )
+
+
 def _lock(layer: AnnotationLayer, version: int | None, *, editing: bool = False) -> AnnotationLayer:
     """The layer, locked for this transaction; refuses a stale version and, for edits of
     annotations, a layer already marked done or reviewed (a reviewer may be reading it)."""
@@ -63,14 +79,7 @@ def _lock(layer: AnnotationLayer, version: int | None, *, editing: bool = False)
         .select_related("document__project__schema", "owner")
         .get(pk=layer.pk)
     )
-    if version is not None and locked.version != version:
-        raise AnnotationError(
-            "stale",
-            _(
-                "This document changed since you opened it (in another tab or by a colleague). "
-                "The page now shows the current annotations; please redo your last action."
-            ),
-        )
+    check_version(layer=locked, version=version)
     if editing and locked.status in (
         AnnotationLayer.Status.DONE,
         AnnotationLayer.Status.REVIEWED,
@@ -146,6 +155,15 @@ def _check_offsets(text: str, start: Any, end: Any) -> None:
         raise AnnotationError("empty_span", _("A span must cover at least one character."))
     if text[start:end].strip() == "":
         raise AnnotationError("empty_span", _("A span cannot cover only white space."))
+
+
+def _check_trimmed(text: str, start: int, end: int) -> None:
+    # Span creation trims white space off the selection (views.span_create); a moved edge
+    # must not bring it back. Only moved offsets are checked: imported spans stay valid.
+    if trim_whitespace(text, start, end) != (start, end):
+        raise AnnotationError(
+            "untrimmed", _("A span cannot start or end with white space; move the edge past it.")
+        )
 
 
 def _check_single_line(text: str, start: int, end: int) -> None:
@@ -372,6 +390,8 @@ def update_span(
     new_end = span.end if end is None else end
     document_text = layer.document.text
     _check_offsets(document_text, new_start, new_end)
+    if (new_start, new_end) != (span.start, span.end):
+        _check_trimmed(document_text, new_start, new_end)
     _check_single_line(document_text, new_start, new_end)
     _check_duplicate(layer, new_start, new_end, new_label, exclude=span.pk)
     if isinstance(new_label, EntityType):
@@ -702,6 +722,23 @@ def set_layer_status(
     layer = _lock(layer, version)
     if status not in AnnotationLayer.Status.values:
         raise AnnotationError("bad_status", _("Unknown status “%(s)s”.") % {"s": status})
+    reviewed = AnnotationLayer.Status.REVIEWED
+    # A reviewer's verdict stands until a reviewer takes it back (role_in gives a superuser
+    # the manager role; by=None is an import or a command).
+    if (
+        by is not None
+        and reviewed in (status, layer.status)
+        and status != layer.status
+        and role_in(by, layer.document.project) not in REVIEW_ROLES
+    ):
+        if layer.status == reviewed:
+            raise AnnotationError(
+                "reviewed_locked",
+                _("A reviewer has marked this layer reviewed; ask a reviewer to send it back."),
+            )
+        raise AnnotationError(
+            "forbidden", _("Only a reviewer or a manager can mark a layer reviewed.")
+        )
     before = {"status": layer.status}
     layer.status = status
     layer.version += 1

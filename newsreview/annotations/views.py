@@ -9,6 +9,7 @@ the layer bar out of band; without htmx it redirects back (post/redirect/get).
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -37,9 +38,27 @@ from .forms import (
     move_edge,
 )
 from .models import AnnotationLayer, Event, Span
-from .offsets import snap_to_words, utf16_to_codepoint
+from .offsets import snap_to_words, trim_whitespace, utf16_to_codepoint
 
 TEMPLATE = "annotations/annotate.html"
+View = Callable[..., HttpResponse]
+
+
+def _plain_404(view: View) -> View:
+    """For htmx, a missing document or layer is a plain-text 404 that app.js shows in
+    #problems (as _refuse answers), not Django's HTML page that the user never sees."""
+
+    @wraps(view)
+    def wrapper(request: HtmxHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except Http404 as error:
+            if not request.htmx:
+                raise
+            message = str(error) or _("No such document.")
+            return HttpResponse(message, status=404, content_type="text/plain; charset=utf-8")
+
+    return wrapper
 
 
 def _document(request: HtmxHttpRequest, slug: str, document_id: int) -> Document:
@@ -69,6 +88,7 @@ def _annotate_url(document: Document, **query: int | None) -> str:
 
 @require_GET
 @login_required
+@_plain_404
 def annotate(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpResponse:
     """The workspace. GET never writes: without a layer yet, it shows version 0."""
     document = _document(request, slug, document_id)
@@ -166,6 +186,9 @@ def _act(
     layer = own_layer(request.user, document)
     try:
         if layer is not None:
+            # The version first: on a stale page an annotation may be missing because another
+            # tab deleted it, and the answer must be the conflict with a fresh view, not 404.
+            services.check_version(layer=layer, version=form.cleaned_data["version"])
             # One service call, atomic by itself.
             shown = action(layer, form.cleaned_data)
         elif not create_layer:
@@ -207,6 +230,7 @@ def _span_in(layer: AnnotationLayer, span_id: int) -> Span:
 
 @require_POST
 @login_required
+@_plain_404
 def span_create(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpResponse:
     """Label the selection. The offsets are checked against the stored text (PRODUCT.md:
     the server never trusts the client's text) before any snapping or trimming."""
@@ -232,10 +256,7 @@ def span_create(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpRe
                 _("The selected text does not match the document. Select it again."),
             )
         # A span never starts or ends with white space (a drag often catches a space).
-        while start < end and text[start].isspace():
-            start += 1
-        while end > start and text[end - 1].isspace():
-            end -= 1
+        start, end = trim_whitespace(text, start, end)
         if document.project.snap_to_words:
             start, end = snap_to_words(text, start, end)
         span = services.add_span(
@@ -254,6 +275,7 @@ def span_create(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpRe
 
 @require_POST
 @login_required
+@_plain_404
 def span_update(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpResponse:
     """Relabel a span or move one of its edges by one character."""
 
@@ -278,6 +300,7 @@ def span_update(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpRe
 
 @require_POST
 @login_required
+@_plain_404
 def span_delete(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpResponse:
     def delete(layer: AnnotationLayer, data: dict[str, Any]) -> dict[str, Any]:
         span = _span_in(layer, data["span"])
@@ -292,6 +315,7 @@ def span_delete(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpRe
 
 @require_POST
 @login_required
+@_plain_404
 def argument_create(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpResponse:
     def link(layer: AnnotationLayer, data: dict[str, Any]) -> dict[str, Any]:
         event = Event.objects.filter(layer=layer, trigger_id=data["trigger"]).first()
@@ -313,6 +337,7 @@ def argument_create(request: HtmxHttpRequest, slug: str, document_id: int) -> Ht
 
 @require_POST
 @login_required
+@_plain_404
 def argument_delete(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpResponse:
     def unlink(layer: AnnotationLayer, data: dict[str, Any]) -> dict[str, Any]:
         event = Event.objects.filter(layer=layer, arguments__pk=data["argument"]).first()
@@ -331,6 +356,7 @@ def argument_delete(request: HtmxHttpRequest, slug: str, document_id: int) -> Ht
 
 @require_POST
 @login_required
+@_plain_404
 def layer_undo(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpResponse:
     """Undo the user's last change; it reads the audit trail, so it survives a reload."""
 
@@ -349,6 +375,7 @@ def layer_undo(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpRes
 
 @require_POST
 @login_required
+@_plain_404
 def layer_redo(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpResponse:
     def step(layer: AnnotationLayer, data: dict[str, Any]) -> dict[str, Any]:
         services.redo(layer=layer, by=request.user, version=data["version"])
@@ -365,6 +392,7 @@ def layer_redo(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpRes
 
 @require_POST
 @login_required
+@_plain_404
 def layer_status(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpResponse:
     """Mark the user's layer done, or reopen it."""
 

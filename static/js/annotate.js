@@ -5,6 +5,7 @@ const workspace = () => document.querySelector("[data-annotate]");
 const docText = () => document.querySelector("[data-doc-text]");
 const isReadOnly = () => workspace()?.hasAttribute("data-readonly");
 let lastSpanId = null; // the span the inspector shows, kept while focus visits the palette
+let pointerDown = false; // a mouse button is down: focus comes from a click or a drag
 
 // Code-point offset of a DOM position inside the document text element (STYLE.md §5:
 // the browser counts UTF-16 units, the server code points; convert here and nowhere else).
@@ -31,14 +32,19 @@ export function domPosition(root, cp) {
   return last ? [last, last.data.length] : [root, 0];
 }
 
-// The selection as {start, end, text} in code points; null if empty or if it reaches
-// outside the text (a drag from the header must not become a span from offset 0).
+// The selection as {start, end, text} in code points, clipped to the text: a triple-click
+// on the last paragraph ends in the side panel, and what counts is what is highlighted in
+// the text. Null if it is empty or misses the text.
 export function selectionOffsets() {
   const root = docText();
   const selection = getSelection();
   if (!root || !selection.rangeCount || selection.isCollapsed) return null;
-  const range = selection.getRangeAt(0);
-  if (!root.contains(range.startContainer) || !root.contains(range.endContainer)) return null;
+  const range = selection.getRangeAt(0).cloneRange();
+  if (!range.intersectsNode(root)) return null;
+  const whole = document.createRange();
+  whole.selectNodeContents(root);
+  if (range.compareBoundaryPoints(Range.START_TO_START, whole) < 0) range.setStart(root, 0);
+  if (range.compareBoundaryPoints(Range.END_TO_END, whole) > 0) range.setEnd(root, root.childNodes.length);
   const chars = Array.from(root.textContent);
   const start = codePointOffset(root, range.startContainer, range.startOffset);
   const end = codePointOffset(root, range.endContainer, range.endOffset);
@@ -78,7 +84,15 @@ function selectSpan(id) {
   const relabel = document.querySelector("[data-relabel]");
   if (relabel) relabel.value = mark.dataset.label;
   const what = document.querySelector("[data-inspector-text]");
-  if (what) what.textContent = mark.getAttribute("aria-label");
+  if (what) {
+    // Label name, then the text isolated in <bdi> as the server renders it: a bare
+    // «14 و15 دجنبر» after an English name would be reordered by the bidi algorithm.
+    const button = document.querySelector(`.palette [data-label="${CSS.escape(mark.dataset.label)}"]`);
+    const text = document.createElement("bdi");
+    text.lang = docText().closest("[lang]")?.lang || "";
+    text.textContent = Array.from(docText().textContent).slice(Number(mark.dataset.start), Number(mark.dataset.end)).join("");
+    what.replaceChildren(`${button?.querySelector(".label-button__name")?.textContent || mark.dataset.label}: `, text);
+  }
   for (const old of docText().querySelectorAll(".is-selected")) old.classList.remove("is-selected");
   for (const part of docText().querySelectorAll(`[data-span-id="${CSS.escape(String(id))}"]`)) {
     part.classList.add("is-selected");
@@ -103,8 +117,12 @@ function createSpan(label) {
   return true;
 }
 
+// The focused annotation; or the one the inspector shows while focus is on a palette or
+// inspector button. Never a span focus has left for the text: a key must not relabel
+// an annotation the user no longer sees as focused.
 function currentSpanId() {
-  return focusedSpanId() || (spanMark(lastSpanId) ? lastSpanId : null);
+  const nearby = document.activeElement?.closest?.(".palette, .inspector");
+  return focusedSpanId() || (nearby && spanMark(lastSpanId) ? lastSpanId : null);
 }
 
 function applyLabel(label) {
@@ -149,13 +167,27 @@ function moveSpan(step) {
   marks[Math.max(0, Math.min(marks.length - 1, index + step))].focus();
 }
 
-// Arrows: with Alt, move an edge of the focused span; otherwise move or extend the
-// selection. Chromium has no caret in non-editable text, so Selection.modify does it.
+const CARET_KEYS = {
+  ArrowLeft: "character",
+  ArrowRight: "character",
+  ArrowUp: "line",
+  ArrowDown: "line",
+  Home: "lineboundary",
+  End: "lineboundary",
+};
+
+// Arrows, Home, End: with Alt, ←/→ move an edge of the focused span; otherwise move the
+// caret or (with Shift) extend the selection. Chromium has no caret in non-editable text,
+// so Selection.modify does it.
 function handleArrow(event) {
   const root = docText();
-  if (!root.contains(document.activeElement)) return;
+  const code = event.code;
+  const sideways = code === "ArrowLeft" || code === "ArrowRight";
+  if (!root.contains(document.activeElement) || (event.altKey && !sideways)) return;
+  if (event.ctrlKey && !sideways) return; // Ctrl+Home/End keep scrolling the page
   const rtl = getComputedStyle(root).direction === "rtl";
-  const forward = (event.code === "ArrowLeft") === rtl; // in reading order
+  // In reading order: ← reads forward in right-to-left text; ↓ and End always do.
+  const forward = sideways ? (code === "ArrowLeft") === rtl : code === "ArrowDown" || code === "End";
   if (event.altKey) {
     const id = focusedSpanId();
     if (!id || isReadOnly()) return;
@@ -172,7 +204,7 @@ function handleArrow(event) {
     selection.collapse(...domPosition(root, at));
   }
   event.preventDefault();
-  const granularity = event.ctrlKey ? "word" : "character";
+  const granularity = event.ctrlKey ? "word" : CARET_KEYS[code];
   selection.modify(event.shiftKey ? "extend" : "move", forward ? "forward" : "backward", granularity);
 }
 
@@ -209,6 +241,7 @@ function submitLayerAction(name, value) {
 }
 
 document.addEventListener("keydown", (event) => {
+  pointerDown = false; // a mouseup outside the window is never seen
   if (!docText() || event.defaultPrevented || event.isComposing) return;
   if (event.target.closest("input, select, textarea, dialog")) return;
   const code = event.code;
@@ -218,7 +251,7 @@ document.addEventListener("keydown", (event) => {
     submitLayerAction(code === "KeyY" || event.shiftKey ? "redo" : "undo");
     return;
   }
-  if (code === "ArrowLeft" || code === "ArrowRight") {
+  if (CARET_KEYS[code]) {
     handleArrow(event);
     return;
   }
@@ -256,14 +289,23 @@ document.addEventListener("keydown", (event) => {
   }
 });
 
+// Focus that arrives by keyboard (Tab, k/i, the side list, after a swap) clears the text
+// selection, so the next label key relabels the focused annotation, as the focus ring and
+// inspector promise. Focus from a mouse press keeps it: a drag may start on a span.
 document.addEventListener("focusin", (event) => {
   const mark = event.target.closest?.("[data-doc-text] [data-span-id]");
-  if (mark) selectSpan(mark.dataset.spanId);
+  if (!mark) return;
+  if (!pointerDown) getSelection().removeAllRanges();
+  selectSpan(mark.dataset.spanId);
 });
 
 // Palette buttons keep focus and selection where they are, so a click labels the selection.
 document.addEventListener("mousedown", (event) => {
+  pointerDown = true;
   if (event.target.closest(".palette [data-label]")) event.preventDefault();
+});
+document.addEventListener("mouseup", () => {
+  pointerDown = false;
 });
 
 document.addEventListener("click", (event) => {

@@ -94,3 +94,80 @@ def test_snap_to_words_trims_spaces_caught_by_a_drag():
 
 def test_snap_to_words_keeps_an_all_space_selection_empty():
     assert snap_to_words("حموشي   باريس", 5, 8) == (8, 8)
+
+
+# --- grapheme clusters and edge moves -------------------------------------------------------
+
+THUMB = "👍🏽"  # thumbs up + skin-tone modifier U+1F3FD
+FAMILY = "👨\u200d👩\u200d👧"  # a ZWJ sequence: 5 code points
+HEART = "❤\ufe0f"  # a variation selector makes it an emoji
+SCOTLAND = "🏴\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f"  # tag sequence
+SHADDA = "مُحَمَّد"  # letters with diacritics
+
+
+@pytest.mark.parametrize(
+    "clusters",
+    [
+        [FLAG, EMOJI, " ", "ح"],
+        [FLAG, FLAG, "🇫🇷"],
+        ["a", THUMB, "b"],
+        ["ب", FAMILY, "ب"],
+        [HEART, " ", SCOTLAND, "x"],
+        ["c", "a", "f", "e\u0301", "t"],
+        ["مُ", "حَ", "مَّ", "د"],
+        # ZWJ forcing a joining form extends the letter before it (UAX #29 GB9), and the
+        # next letter is not a pictograph, so it starts a new cluster.
+        ["ب\u200d", "ب"],
+        ["a", "\r\n", "b"],
+    ],
+    ids=[
+        "flag",
+        "flags",
+        "skin tone",
+        "zwj family",
+        "emoji vs, tags",
+        "e+acute",
+        "diacritics",
+        "arabic zwj",
+        "crlf",
+    ],
+)
+def test_grapheme_boundaries_keep_clusters_whole(clusters):
+    from newsreview.annotations.offsets import grapheme_step, is_grapheme_boundary
+
+    text = "".join(clusters)
+    edges = [0]
+    for cluster in clusters:
+        edges.append(edges[-1] + len(cluster))
+    assert [i for i in range(len(text) + 1) if is_grapheme_boundary(text, i)] == edges
+    forward = [0]
+    while forward[-1] < len(text):
+        forward.append(grapheme_step(text, forward[-1], +1))
+    backward = [len(text)]
+    while backward[-1] > 0:
+        backward.append(grapheme_step(text, backward[-1], -1))
+    assert forward == edges == backward[::-1]
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "edge", "expected"),
+    [
+        (f"{FLAG}{EMOJI}", (0, 3), "start+", f"{EMOJI}"),
+        (f"{FLAG}{EMOJI}", (0, 3), "end-", FLAG),
+        (f"x{THUMB}", (0, 1), "end+", f"x{THUMB}"),
+        (f"x{THUMB}y", (0, 3), "end-", "x"),
+        (f"{FAMILY}ب", (5, 6), "start-", f"{FAMILY}ب"),
+        ("e\u0301te", (0, 2), "end+", "e\u0301t"),
+        ("فرنسا ورحل", (0, 5), "end+", "فرنسا و"),
+        ("بفرنسا و", (1, 6), "end-", "فرنس"),
+        ("عبد  اللطيف", (5, 11), "start-", "د  اللطيف"),
+        ("عبد اللطيف", (0, 10), "start+", "بد اللطيف"),
+        ("عبد اللطيف", (2, 10), "start+", "اللطيف"),
+        ("عبد اللطيف", (0, 4 + 1), "end-", "عبد"),
+    ],
+)
+def test_move_edge_steps_by_cluster_and_over_white_space(text, span, edge, expected):
+    from newsreview.annotations.forms import move_edge
+
+    start, end = move_edge(text, *span, edge)
+    assert text[start:end] == expected

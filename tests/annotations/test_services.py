@@ -1098,10 +1098,11 @@ def test_redo_refuses_when_the_span_was_added_again_meanwhile(gold, text, review
 
 
 @pytest.mark.parametrize("status", ["done", "in_progress", "reviewed", "new"])
-def test_set_layer_status_records_before_and_after(layer, hammouchi, annotator, status):
+def test_set_layer_status_records_before_and_after(layer, hammouchi, annotator, reviewer, status):
+    by = reviewer if status == "reviewed" else annotator
     with Audit(layer) as audit:
         updated = services.set_layer_status(
-            layer=layer, status=status, by=annotator, version=version(layer)
+            layer=layer, status=status, by=by, version=version(layer)
         )
     assert updated.status == status
     assert AnnotationLayer.objects.get(pk=layer.pk).status == status
@@ -1208,9 +1209,10 @@ def test_changes_carry_the_document_even_for_a_layer_of_a_plain_factory_document
 
 @pytest.mark.parametrize("status", ["done", "reviewed"])
 def test_a_layer_marked_done_or_reviewed_refuses_edits_until_reopened(
-    layer, hammouchi, annotator, text, status
+    layer, hammouchi, annotator, reviewer, text, status
 ):
-    services.set_layer_status(layer=layer, status=status, by=annotator)
+    by = reviewer if status == "reviewed" else annotator
+    services.set_layer_status(layer=layer, status=status, by=by)
     start, end = at(text, "المدير")
     before = Span.objects.count(), Change.objects.count()
     assert_refused(
@@ -1222,8 +1224,59 @@ def test_a_layer_marked_done_or_reviewed_refuses_edits_until_reopened(
     )
     assert_refused("layer_closed", lambda: services.undo(layer=layer, by=annotator))
     assert (Span.objects.count(), Change.objects.count()) == before
-    services.set_layer_status(layer=layer, status="in_progress", by=annotator)
+    services.set_layer_status(layer=layer, status="in_progress", by=by)
     services.add_span(layer=layer, start=start, end=end, label="OCC", by=annotator)
+
+
+def test_set_layer_status_refuses_an_annotator_reopening_a_reviewed_layer(
+    layer, hammouchi, annotator, reviewer
+):
+    services.set_layer_status(layer=layer, status="reviewed", by=reviewer)
+    for status in ("in_progress", "done", "new"):
+        error = assert_refused(
+            "reviewed_locked",
+            lambda s=status: services.set_layer_status(layer=layer, status=s, by=annotator),
+        )
+        assert "ask a reviewer" in error.message
+
+
+def test_set_layer_status_refuses_an_annotator_marking_a_layer_reviewed(layer, annotator):
+    assert_refused(
+        "forbidden",
+        lambda: services.set_layer_status(layer=layer, status="reviewed", by=annotator),
+    )
+
+
+@pytest.mark.parametrize("role", ["reviewer", "manager", "superuser", "import"])
+def test_reviewers_managers_and_imports_may_reopen_a_reviewed_layer(layer, reviewer, manager, role):
+    services.set_layer_status(layer=layer, status="reviewed", by=reviewer)
+    by = {
+        "reviewer": reviewer,
+        "manager": manager,
+        "superuser": UserFactory(username="root", is_superuser=True),
+        "import": None,
+    }[role]
+    services.set_layer_status(layer=layer, status="in_progress", by=by)
+    assert AnnotationLayer.objects.get(pk=layer.pk).status == "in_progress"
+
+
+@pytest.mark.parametrize(
+    ("start_delta", "end_delta"), [(-1, 0), (0, 1)], ids=["space before", "space after"]
+)
+def test_update_span_refuses_moving_an_edge_onto_white_space(
+    layer, hammouchi, annotator, start_delta, end_delta
+):
+    # «: حموشي يعيد» in the headline: one space on each side of حموشي.
+    assert_refused(
+        "untrimmed",
+        lambda: services.update_span(
+            layer=layer,
+            span=hammouchi,
+            start=hammouchi.start + start_delta,
+            end=hammouchi.end + end_delta,
+            by=annotator,
+        ),
+    )
 
 
 def test_add_span_refuses_a_span_across_a_line_break(layer, annotator, text):

@@ -287,6 +287,24 @@ def test_span_create_refuses_other_projects_documents_and_strangers(
     assert Span.objects.count() == 0 and AnnotationLayer.objects.count() == 0
 
 
+def test_htmx_post_to_a_missing_or_foreign_document_gets_a_plain_text_message(
+    client_of, seed_document, annotator
+):
+    foreign = DocumentFactory(project=ProjectFactory(slug="elsewhere"))
+    c = client_of(annotator)
+    data = {"start": 0, "end": 3, "text": "بعد", "label": "PERS", "version": 0}
+    for address in (
+        url("span-create", foreign, slug="news"),
+        reverse("annotations:span-create", args=["news", 999_999]),
+        reverse("annotations:span-delete", args=["news", 999_999]),
+    ):
+        response = c.post(address, data, headers=HX)
+        assert response.status_code == 404
+        assert response["Content-Type"].startswith("text/plain")
+        assert response.content.decode() == "No such document."
+    assert Span.objects.count() == 0
+
+
 def test_get_on_a_post_url_is_not_allowed(client_of, seed_document, annotator):
     assert client_of(annotator).get(url("span-create", seed_document)).status_code == 405
 
@@ -317,9 +335,10 @@ def test_relabel_changes_the_label_and_keeps_it_selected(
 
 @pytest.mark.parametrize(
     ("edge", "delta"),
-    [("start-", (-1, 0)), ("start+", (1, 0)), ("end-", (0, -1)), ("end+", (0, 1))],
+    # «ن: حموشي يع»: extending steps over the space next to حموشي to the next letter.
+    [("start-", (-2, 0)), ("start+", (1, 0)), ("end-", (0, -1)), ("end+", (0, 2))],
 )
-def test_edge_buttons_move_one_edge_by_one_character(
+def test_edge_buttons_move_one_edge_by_one_character_never_onto_white_space(
     client_of, seed_document, annotator, own_span, edge, delta
 ):
     start, end = own_span.start, own_span.end
@@ -377,6 +396,42 @@ def test_another_annotators_span_is_not_found_and_untouched(
         response = c.post(url(name, seed_document), data, headers=HX)
         assert response.status_code == 404
         assert "does not exist in your layer" in response.content.decode()
+    assert state() == before
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("span-delete", {}),
+        ("span-update", {"label": "GPE"}),
+        ("span-update", {"edge": "end-"}),
+        ("argument-create", {"trigger": None, "role": "PARTICIPANT"}),
+    ],
+    ids=["delete", "relabel", "edge", "argument"],
+)
+def test_stale_tab_acting_on_a_span_another_tab_deleted_gets_a_conflict_and_fresh_view(
+    client_of, seed_document, annotator, own_span, name, data
+):
+    c = client_of(annotator)
+    other = services.add_span(
+        layer=own_span.layer, start=0, end=3, label="TIME", by=annotator
+    )  # version 2: the page of both tabs
+    assert (
+        c.post(
+            url("span-delete", seed_document), {"span": own_span.pk, "version": 2}, headers=HX
+        ).status_code
+        == 200
+    )
+    before = state()
+    payload = {"span": own_span.pk, "version": 2, **data}
+    if "trigger" in payload:
+        payload["trigger"] = own_span.pk
+    response = c.post(url(name, seed_document), payload, headers=HX)
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert "changed since you opened it" in body
+    assert f'data-span-id="{other.pk}"' in body  # the refreshed view
+    assert f'data-span-id="{own_span.pk}"' not in body
     assert state() == before
 
 
@@ -461,6 +516,20 @@ def test_mark_done_and_reopen_update_the_progress_count(client_of, seed_document
         url("layer-status", seed_document), {"status": "in_progress", "version": 1}, headers=HX
     )
     assert "0 of 1 documents done" in response.content.decode()
+
+
+def test_annotator_cannot_reopen_a_layer_a_reviewer_marked_reviewed(
+    client_of, seed_document, annotator, reviewer, own_span
+):
+    services.set_layer_status(layer=own_span.layer, status="reviewed", by=reviewer)
+    before = state()
+    response = client_of(annotator).post(
+        url("layer-status", seed_document), {"status": "in_progress", "version": 2}, headers=HX
+    )
+    assert response.status_code == 422
+    assert "ask a reviewer to send it back" in response.content.decode()
+    assert state() == before
+    assert AnnotationLayer.objects.get().status == "reviewed"
 
 
 def test_queue_links_point_to_previous_and_next_documents(client_of, project, annotator):

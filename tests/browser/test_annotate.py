@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from newsreview.annotations import services
 from newsreview.annotations.models import Argument, Event, Span
 from tests.factories import DocumentFactory
 
@@ -153,8 +154,9 @@ def test_relabel_move_edge_delete_and_undo_by_keyboard(
     wait_for_text(page, '[data-label="ORG"]')
     span.refresh_from_db()
     assert span.entity_type.key == "ORG"
-    page.keyboard.press("Alt+Shift+ArrowLeft")  # end edge one character on (RTL: ←)
-    wait_for_text(page, f'[data-span-id="{span.pk}"][data-end="{start + 6}"]')
+    # End edge one character on (RTL: ←), stepping over the space after حموشي.
+    page.keyboard.press("Alt+Shift+ArrowLeft")
+    wait_for_text(page, f'[data-span-id="{span.pk}"][data-end="{start + 7}"]')
     page.keyboard.press("Alt+Shift+ArrowRight")
     wait_for_text(page, f'[data-span-id="{span.pk}"][data-end="{start + 5}"]')
     span.refresh_from_db()
@@ -168,7 +170,7 @@ def test_relabel_move_edge_delete_and_undo_by_keyboard(
     restored = only_span(seed_document)
     assert (restored.start, restored.end, restored.entity_type.key) == (start, start + 5, "ORG")
     page.keyboard.press("Control+z")
-    wait_for_text(page, f'[data-span-id="{span.pk}"][data-end="{start + 6}"]')
+    wait_for_text(page, f'[data-span-id="{span.pk}"][data-end="{start + 7}"]')
 
 
 def test_nested_span_inside_occupation_is_reachable_by_click_and_keys(
@@ -356,3 +358,190 @@ def test_help_overlay_mark_done_and_next_document(
     assert "1 of 2 documents done" in page.locator("[data-progress]").text_content()
     page.locator("[data-queue=next]").click()
     page.wait_for_url(f"**/documents/{second.pk}/annotate/")
+
+
+def point_at(page, cp: int) -> tuple[float, float]:
+    rect = page.evaluate(CHAR_RECT, [cp])
+    return (rect["left"] + rect["right"]) / 2, (rect["top"] + rect["bottom"]) / 2
+
+
+def label_of(span: Span) -> str:
+    span.refresh_from_db()
+    return span.label.key
+
+
+def test_label_key_after_a_triple_click_labels_the_paragraph_not_the_last_span(
+    login, live_server, seed_document, annotator
+):
+    text = seed_document.text
+    nicolas = text.index("نيكولا")
+    last_paragraph = text.rindex("\n") + 1
+    page = open_workspace(login, live_server, annotator, seed_document)
+    page.mouse.dblclick(*point_at(page, nicolas + 2))
+    assert selection_text(page).strip() == "نيكولا"
+    page.keyboard.press("p")
+    wait_for_spans(page, 1)
+    first = only_span(seed_document)
+    # A triple-click selection runs past the text into the side panel: it is clipped.
+    page.mouse.click(*point_at(page, last_paragraph + 3), click_count=3)
+    page.keyboard.press("e")
+    wait_for_spans(page, 2)
+    paragraph = Span.objects.exclude(pk=first.pk).get(layer__document=seed_document)
+    assert (paragraph.start, paragraph.end) == (last_paragraph, len(text.rstrip()))
+    assert paragraph.entity_type.key == "EVENT"
+    assert label_of(first) == "PERS"
+
+
+def test_label_key_with_nothing_selected_or_focused_asks_for_a_selection(
+    login, live_server, seed_document, annotator
+):
+    text = seed_document.text
+    start = text.index("حموشي")
+    page = open_workspace(login, live_server, annotator, seed_document)
+    drag_select(page, start, start + 5)
+    page.keyboard.press("p")
+    wait_for_spans(page, 1)
+    span = only_span(seed_document)
+    page.mouse.click(*point_at(page, text.index("باريس") + 2))  # focus leaves the span
+    assert page.evaluate("document.activeElement.matches('[data-doc-text]')")
+    page.keyboard.press("o")
+    page.wait_for_selector("#problems .problem")
+    assert "Select some text first" in page.locator("#problems").text_content()
+    assert label_of(span) == "PERS" and Span.objects.count() == 1
+
+
+def test_keyboard_focused_annotation_wins_over_a_text_selection(
+    login, live_server, seed_document, annotator
+):
+    text = seed_document.text
+    start = text.index("حموشي")
+    page = open_workspace(login, live_server, annotator, seed_document)
+    drag_select(page, start, start + 5)
+    page.keyboard.press("p")
+    wait_for_spans(page, 1)
+    span = only_span(seed_document)
+    paris = text.index("باريس")
+    drag_select(page, paris, paris + 5)
+    assert selection_text(page) == "باريس"
+    page.keyboard.press("Tab")  # from the text to its first (only) annotation
+    assert page.evaluate("document.activeElement.dataset.spanId") == str(span.pk)
+    assert selection_text(page) == ""
+    page.keyboard.press("o")
+    wait_for_text(page, f'[data-span-id="{span.pk}"][data-label="ORG"]')
+    assert label_of(span) == "ORG" and Span.objects.count() == 1
+
+
+@pytest.mark.parametrize("key", ["g", "Delete"], ids=["relabel", "delete"])
+def test_stale_tab_acting_on_a_span_another_tab_deleted_gets_a_conflict_and_fresh_view(
+    login, live_server, seed_document, annotator, key
+):
+    text = seed_document.text
+    layer = services.get_or_create_layer(document=seed_document, user=annotator)
+    start, paris = text.index("حموشي"), text.index("باريس")
+    gone = services.add_span(layer=layer, start=start, end=start + 5, label="PERS", by=annotator)
+    kept = services.add_span(layer=layer, start=paris, end=paris + 5, label="GPE", by=annotator)
+    first = open_workspace(login, live_server, annotator, seed_document)
+    second = first.context.new_page()
+    second.goto(annotate_url(live_server, seed_document))
+    second.locator(f'[data-span-id="{gone.pk}"][tabindex]').focus()
+    second.keyboard.press("Delete")
+    wait_for_spans(second, 1)
+    first.locator(f'[data-span-id="{gone.pk}"][tabindex]').focus()
+    first.keyboard.press(key)
+    first.wait_for_selector("#problems .problem")
+    assert "changed since you opened it" in first.locator("#problems").text_content()
+    wait_for_spans(first, 1)  # the refreshed view shows the other tab's deletion
+    assert first.locator(f'[data-span-id="{kept.pk}"]').count() == 1
+    assert list(Span.objects.values_list("pk", flat=True)) == [kept.pk]
+    assert label_of(kept) == "GPE"
+
+
+def test_plain_text_refusal_stays_in_the_page_with_djangos_debug_script(
+    login, live_server, seed_document, annotator, settings
+):
+    settings.DEBUG = True  # django-htmx then loads its debug error handler
+    page = open_workspace(login, live_server, annotator, seed_document)
+    assert page.locator('script[src*="django-htmx.js"]').count() == 1
+    page.evaluate(
+        """() => {
+          const form = document.getElementById('span-delete-form');
+          form.elements.span.value = '999999';
+          form.requestSubmit();
+        }"""
+    )
+    page.wait_for_selector("#problems .problem")
+    assert "does not exist in your layer" in page.locator("#problems").text_content()
+    assert page.locator("[data-doc-text]").text_content() == seed_document.text
+    assert page.evaluate("window.__noReload") is True
+
+
+def test_shift_up_down_home_end_select_by_line_and_keys_alone_move_the_caret(
+    login, live_server, project, annotator
+):
+    text = "سطر أول قصير\nسطر ثان أطول قليلا\nثالث"
+    line_two = text.index("\n") + 1
+    document = DocumentFactory(project=project, text=text)
+    page = open_workspace(login, live_server, annotator, document)
+    page.locator("[data-doc-text]").focus()
+    page.keyboard.press("Shift+ArrowDown")
+    assert selection_text(page) == text[:line_two]
+    page.keyboard.press("Shift+End")
+    assert selection_text(page) == text[: text.index("\n", line_two)]
+    page.keyboard.press("Shift+ArrowUp")
+    assert selection_text(page) == "سطر أول قصير"
+    page.keyboard.press("Shift+Home")
+    assert selection_text(page) == ""
+    page.keyboard.press("ArrowDown")  # the caret alone: line two, then its end
+    page.keyboard.press("End")
+    assert selection_text(page) == ""
+    page.keyboard.press("Shift+Home")
+    assert selection_text(page) == "سطر ثان أطول قليلا"
+    page.keyboard.press("l")
+    wait_for_spans(page, 1)
+    span = only_span(document)
+    assert text[span.start : span.end] == "سطر ثان أطول قليلا"
+    assert span.entity_type.key == "LOC"
+    page.keyboard.press("h")
+    help_text = page.locator("#help-dialog").text_content()
+    assert "previous / next line" in help_text and "start / end of the line" in help_text
+
+
+def test_inspector_isolates_the_span_text_after_focus_moves(
+    login, live_server, seed_document, annotator
+):
+    text = seed_document.text
+    date = text.index("14 و15 دجنبر")
+    layer = services.get_or_create_layer(document=seed_document, user=annotator)
+    span = services.add_span(
+        layer=layer, start=date, end=date + len("14 و15 دجنبر"), label="DATE", by=annotator
+    )
+    page = open_workspace(login, live_server, annotator, seed_document)
+    page.locator("[data-doc-text]").focus()
+    page.keyboard.press("k")
+    assert page.evaluate("document.activeElement.dataset.spanId") == str(span.pk)
+    inspector = page.locator("[data-inspector-text]")
+    assert inspector.text_content() == "Date: 14 و15 دجنبر"
+    isolated = inspector.locator("bdi")
+    assert isolated.text_content() == "14 و15 دجنبر"
+    assert isolated.get_attribute("lang") == "ar"
+
+
+def test_edge_keys_move_by_whole_emoji_and_flags(login, live_server, project, annotator):
+    text = "🇲🇦😀👍🏽 حموشي"
+    document = DocumentFactory(project=project, text=text)
+    layer = services.get_or_create_layer(document=document, user=annotator)
+    span = services.add_span(layer=layer, start=0, end=3, label="PERS", by=annotator)
+    page = open_workspace(login, live_server, annotator, document)
+    page.locator(f'[data-span-id="{span.pk}"][tabindex]').focus()
+    steps = [
+        ("Alt+Shift+ArrowRight", (0, 2)),  # end back over 😀: the flag stays whole
+        ("Alt+Shift+ArrowLeft", (0, 3)),
+        ("Alt+Shift+ArrowLeft", (0, 5)),  # 👍🏽 with its skin tone
+        ("Alt+ArrowLeft", (2, 5)),  # start on past both regional indicators
+    ]
+    for key, (start, end) in steps:
+        page.keyboard.press(key)
+        wait_for_text(page, f'[data-span-id="{span.pk}"][data-start="{start}"][data-end="{end}"]')
+        span.refresh_from_db()
+        assert (span.start, span.end) == (start, end)
+    assert span.text == "😀👍🏽"
