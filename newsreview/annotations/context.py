@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.db.models import Case, Value, When
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
@@ -155,6 +156,26 @@ def _queue(document: Document) -> tuple[int | None, int | None]:
     previous = siblings.filter(pk__lt=document.pk).order_by("-pk").values_list("pk", flat=True)
     following = siblings.filter(pk__gt=document.pk).order_by("pk").values_list("pk", flat=True)
     return previous.first(), following.first()
+
+
+def next_to_do(document: Document, user: User) -> int | None:
+    """The next document of the queue `user` has not finished (no layer of theirs marked
+    done or reviewed), after this one and then from the start; None when all are."""
+    finished = AnnotationLayer.objects.filter(
+        owner=user,
+        status__in=[AnnotationLayer.Status.DONE, AnnotationLayer.Status.REVIEWED],
+        document__project_id=document.project_id,
+    ).values("document_id")
+    # One query: the documents after this one first, then those before it.
+    wrapped = Case(When(pk__gt=document.pk, then=Value(0)), default=Value(1))
+    return (
+        Document.objects.filter(project_id=document.project_id)
+        .exclude(pk=document.pk)
+        .exclude(pk__in=finished)
+        .order_by(wrapped, "pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
 
 
 def _span_rows(
@@ -333,6 +354,7 @@ def annotate_context(
         "event_types": event_types,
         "previous_id": previous_id,
         "next_id": next_id,
+        "next_to_do_id": next_to_do(document, user),
         "progress": {"done": done, "total": total},
         "picker": picker,
     }

@@ -190,8 +190,8 @@ function handleArrow(event) {
   const forward = sideways ? (code === "ArrowLeft") === rtl : code === "ArrowDown" || code === "End";
   if (event.altKey) {
     const id = focusedSpanId();
+    event.preventDefault(); // in the text Alt+← moves an edge; it must never go back in history
     if (!id || isReadOnly()) return;
-    event.preventDefault(); // also keeps Alt+← from going back in history
     const edge = event.shiftKey ? (forward ? "end+" : "end-") : (forward ? "start+" : "start-");
     selectSpan(id);
     clickIn(`[data-edge="${edge}"]`);

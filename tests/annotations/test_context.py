@@ -131,3 +131,29 @@ def test_progress_counts_my_done_layers_over_the_projects_documents(
     context = annotate_context(document=second, layer=None, user=annotator)
     assert context["progress"] == {"done": 1, "total": 2}
     assert (context["previous_id"], context["next_id"]) == (seed_document.pk, None)
+
+
+def test_next_to_do_skips_finished_documents_and_wraps_around(project, annotator, reviewer):
+    from newsreview.annotations.context import next_to_do
+
+    first, second, third, fourth = (
+        DocumentFactory(project=project, text=f"نص {n}") for n in range(4)
+    )
+    other = DocumentFactory(text="نص في مشروع آخر")  # another project's: never offered
+
+    def finish(document, status="done"):
+        layer = services.get_or_create_layer(document=document, user=annotator)
+        services.set_layer_status(layer=layer, status="done", by=annotator)
+        if status == "reviewed":
+            services.set_layer_status(layer=layer, status="reviewed", by=reviewer)
+
+    finish(second)
+    assert next_to_do(first, annotator) == third.pk
+    finish(third, "reviewed")
+    assert next_to_do(first, annotator) == fourth.pk
+    assert next_to_do(fourth, annotator) == first.pk  # wraps to the start
+    # Another annotator's finished layer does not finish it for this one.
+    assert next_to_do(fourth, reviewer) == first.pk
+    finish(first)
+    assert next_to_do(fourth, annotator) is None  # the current one is never "next"
+    assert other.pk not in {next_to_do(d, annotator) for d in (first, second, third, fourth)}

@@ -358,6 +358,14 @@ def test_help_overlay_mark_done_and_next_document(
     assert "1 of 2 documents done" in page.locator("[data-progress]").text_content()
     page.locator("[data-queue=next]").click()
     page.wait_for_url(f"**/documents/{second.pk}/annotate/")
+    # From the second document, the only one left to do is... none: the first is done.
+    assert page.locator("[data-queue=next-to-do]").count() == 0
+    third = DocumentFactory(project=project)
+    page.reload()
+    page.locator("[data-queue=next-to-do]").click()
+    page.wait_for_url(f"**/documents/{third.pk}/annotate/")
+    page.locator("[data-queue=next-to-do]").click()  # wraps round, past the done one
+    page.wait_for_url(f"**/documents/{second.pk}/annotate/")
 
 
 def point_at(page, cp: int) -> tuple[float, float]:
@@ -545,3 +553,19 @@ def test_edge_keys_move_by_whole_emoji_and_flags(login, live_server, project, an
         span.refresh_from_db()
         assert (span.start, span.end) == (start, end)
     assert span.text == "😀👍🏽"
+
+
+def test_alt_arrow_in_the_text_never_navigates_back(login, live_server, seed_document, annotator):
+    # Alt+← is the browser's Back; in the text it means "move an edge", so with no
+    # annotation focused it must do nothing rather than leave the page.
+    page = open_workspace(login, live_server, annotator, seed_document)
+    page.locator("[data-doc-text]").focus()
+    prevented = page.evaluate(
+        """() => {
+            const event = new KeyboardEvent("keydown", {code: "ArrowLeft", key: "ArrowLeft",
+                altKey: true, bubbles: true, cancelable: true});
+            document.activeElement.dispatchEvent(event);
+            return event.defaultPrevented;
+        }"""
+    )
+    assert prevented
