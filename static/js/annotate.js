@@ -184,7 +184,9 @@ function handleArrow(event) {
   const code = event.code;
   const sideways = code === "ArrowLeft" || code === "ArrowRight";
   if (!root.contains(document.activeElement) || (event.altKey && !sideways)) return;
-  if (event.ctrlKey && !sideways) return; // Ctrl+Home/End keep scrolling the page
+  // Up/Down/Home/End without Shift keep scrolling the page (the caret in this text is
+  // invisible, so moving it would look like the keys do nothing); so do Ctrl+Home/End.
+  if (!sideways && (event.ctrlKey || !event.shiftKey)) return;
   const rtl = getComputedStyle(root).direction === "rtl";
   // In reading order: ← reads forward in right-to-left text; ↓ and End always do.
   const forward = sideways ? (code === "ArrowLeft") === rtl : code === "ArrowDown" || code === "End";

@@ -483,7 +483,7 @@ def test_plain_text_refusal_stays_in_the_page_with_djangos_debug_script(
     assert page.evaluate("window.__noReload") is True
 
 
-def test_shift_up_down_home_end_select_by_line_and_keys_alone_move_the_caret(
+def test_shift_up_down_home_end_select_by_line_and_keys_alone_leave_the_selection(
     login, live_server, project, annotator
 ):
     text = "سطر أول قصير\nسطر ثان أطول قليلا\nثالث"
@@ -497,12 +497,14 @@ def test_shift_up_down_home_end_select_by_line_and_keys_alone_move_the_caret(
     assert selection_text(page) == text[: text.index("\n", line_two)]
     page.keyboard.press("Shift+ArrowUp")
     assert selection_text(page) == "سطر أول قصير"
+    # Without Shift these keys scroll the page as usual: the selection stays.
+    for key in ("ArrowDown", "End", "ArrowUp", "Home"):
+        page.keyboard.press(key)
+        assert selection_text(page) == "سطر أول قصير"
     page.keyboard.press("Shift+Home")
     assert selection_text(page) == ""
-    page.keyboard.press("ArrowDown")  # the caret alone: line two, then its end
-    page.keyboard.press("End")
-    assert selection_text(page) == ""
-    page.keyboard.press("Shift+Home")
+    drag_select(page, line_two, line_two + 1)
+    page.keyboard.press("Shift+End")
     assert selection_text(page) == "سطر ثان أطول قليلا"
     page.keyboard.press("l")
     wait_for_spans(page, 1)
@@ -569,3 +571,16 @@ def test_alt_arrow_in_the_text_never_navigates_back(login, live_server, seed_doc
         }"""
     )
     assert prevented
+
+
+def test_arrow_keys_alone_scroll_a_long_document_while_the_text_has_focus(
+    login, live_server, seed_document, annotator
+):
+    page = open_workspace(login, live_server, annotator, seed_document)
+    page.set_viewport_size({"width": 900, "height": 400})
+    page.locator("[data-doc-text]").focus()
+    page.evaluate("window.scrollTo(0, 0)")
+    for _ in range(10):
+        page.keyboard.press("ArrowDown")
+    page.wait_for_function("() => window.scrollY > 0")
+    assert selection_text(page) == ""
