@@ -136,10 +136,13 @@ def argument_candidates(
 def _context(text: str, start: int, end: int) -> str:
     before = text[max(0, start - CONTEXT_CHARS) : start].rsplit("\n", 1)[-1]
     after = text[end : end + CONTEXT_CHARS].split("\n", 1)[0]
-    # Cut at word edges so the snippet does not begin or end mid-word.
-    if start - len(before) > 0 and " " in before:
+    # Cut at word edges so the snippet does not begin or end mid-word; the start of the
+    # text or of a line, and its end, are word edges already.
+    first = start - len(before)
+    if first > 0 and text[first - 1] != "\n" and " " in before:
         before = before.split(" ", 1)[1]
-    if end + len(after) < len(text) and " " in after:
+    last = end + len(after)
+    if last < len(text) and text[last] != "\n" and " " in after:
         after = after.rsplit(" ", 1)[0]
     return f"…{before}[{text[start:end]}]{after}…"
 

@@ -76,6 +76,9 @@ def move_edge(text: str, start: int, end: int, edge: str) -> tuple[int, int]:
     position = grapheme_step(text, position, step)
     while 0 < position < len(text) and text[inside(position)].isspace():
         position = grapheme_step(text, position, step)
+    if 0 <= inside(position) < len(text) and text[inside(position)].isspace():
+        # Only white space lies between here and the end of the text: no edge to move to.
+        return start, end
     return (position, end) if side == "start" else (start, position)
 
 

@@ -255,7 +255,7 @@ def _assemble(
                 type=type_key,
                 trigger=by_pk[trigger_pk],
                 arguments=[ArgumentRecord(role=a[2], entity=by_pk[a[3]]) for a in args],
-                attributes=dict(attributes or {}),
+                attributes=canonical(attributes or {}),
             )
         )
     return LayerRecord(

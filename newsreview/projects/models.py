@@ -70,25 +70,36 @@ class LabelBase(models.Model):
 
 
 TEXT_COLOUR = "#1a1a1a"  # --fg in static/css/app.css
-FILL_SHARE = 0.7  # .span--entity: color-mix(label 70%, the white card)
+# static/css/app.css: .span--entity paints color-mix(label 70%, the white card), and a
+# span nested in another paints 55% over its parent's fill.
+FILL_SHARE, NESTED_SHARE = 0.7, 0.55
 MIN_CONTRAST = 4.5  # WCAG AA for body text
 
 
-def _luminance(colour: str) -> float:
+def _luminance(rgb: tuple[float, float, float]) -> float:
     def channel(value: float) -> float:
+        value /= 255
         return value / 12.92 if value <= 0.04045 else ((value + 0.055) / 1.055) ** 2.4
 
-    r, g, b = (int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
-    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+    r, g, b = (channel(round(v)) for v in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _rgb(colour: str) -> tuple[float, float, float]:
+    return (int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16))
+
+
+def _over(colour: tuple[float, ...], share: float, below: tuple[float, ...]) -> tuple:
+    return tuple(c * share + b * (1 - share) for c, b in zip(colour, below, strict=True))
 
 
 def fill_contrast(colour: str) -> float:
-    """Contrast of the document text on an entity's fill as the workspace paints it."""
-    mixed = "#" + "".join(
-        f"{round(int(colour[i : i + 2], 16) * FILL_SHARE + 255 * (1 - FILL_SHARE)):02x}"
-        for i in (1, 3, 5)
-    )
-    light, dark = sorted((_luminance(mixed), _luminance(TEXT_COLOUR)), reverse=True)
+    """Contrast of the document text on the darkest fill the workspace paints for an entity
+    label: a span of that label nested in another of the same label."""
+    rgb = _rgb(colour)
+    outer = _over(rgb, FILL_SHARE, (255, 255, 255))
+    nested = _over(rgb, NESTED_SHARE, outer)
+    light, dark = sorted((_luminance(nested), _luminance(_rgb(TEXT_COLOUR))), reverse=True)
     return (light + 0.05) / (dark + 0.05)
 
 
@@ -111,8 +122,8 @@ class EntityType(LabelBase):
                 raise ValidationError(
                     {
                         "colour": _(
-                            "Too dark for a fill behind the text (contrast %(ratio).1f:1, "
-                            "at least 4.5:1 needed): choose a lighter colour."
+                            "Too dark for a fill behind the text (contrast %(ratio).1f:1 where "
+                            "spans nest, at least 4.5:1 needed): choose a lighter colour."
                         )
                         % {"ratio": ratio}
                     }

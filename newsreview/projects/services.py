@@ -167,7 +167,11 @@ def install_schema_document(document: Any) -> LabelSchema:
                     raise ProjectError(
                         "bad_schema",
                         _("Role %(role)s of %(event)s allows unknown entity types: %(keys)s")
-                        % {"role": role.get("key"), "event": item.get("key"), "keys": unknown},
+                        % {
+                            "role": role.get("key"),
+                            "event": item.get("key"),
+                            "keys": ", ".join(map(str, unknown)),
+                        },
                     )
                 role_type = RoleType(
                     event_type=event_type,
@@ -190,7 +194,12 @@ def install_schema_document(document: Any) -> LabelSchema:
 
 
 def _comparable(document: dict[str, Any]) -> dict[str, Any]:
-    return {key: document.get(key) for key in ("version", "name", "entities", "events")}
+    return {
+        "version": document.get("version", 1),
+        "name": document.get("name"),
+        "entities": document.get("entities", []),
+        "events": document.get("events", []),
+    }
 
 
 def _items(document: dict[str, Any], key: str) -> list[dict[str, Any]]:

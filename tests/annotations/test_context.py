@@ -99,17 +99,24 @@ def test_picker_offers_the_nearest_entities_first_each_with_its_surrounding_word
     assert candidates[0].context != candidates[1].context
 
 
-def test_picker_context_never_starts_or_ends_mid_word():
+@pytest.mark.parametrize(
+    ("text", "word", "expected"),
+    [
+        (
+            "ذهب الرئيس الفرنسي إيمانويل ماكرون إلى المغرب في زيارة رسمية طويلة جداً",
+            "المغرب",
+            "…إيمانويل ماكرون إلى [المغرب] في زيارة رسمية طويلة…",
+        ),
+        # A line's first and last words are whole words: they stay.
+        ("عنوان\nزار حموشي باريس\nسطر", "حموشي", "…زار [حموشي] باريس…"),
+        ("زار حموشي باريس", "حموشي", "…زار [حموشي] باريس…"),
+    ],
+)
+def test_picker_context_keeps_whole_words_up_to_the_line(text, word, expected):
     from newsreview.annotations.context import _context
 
-    text = "ذهب الرئيس الفرنسي إيمانويل ماكرون إلى المغرب في زيارة رسمية طويلة جداً"
-    start = text.index("المغرب")
-    snippet = _context(text, start, start + len("المغرب"))
-    before, rest = snippet.strip("…").split("[", 1)
-    after = rest.split("]", 1)[1]
-    assert before == "" or text[start - len(before) - 1] == " "
-    end = start + len("المغرب") + len(after)
-    assert end == len(text) or text[end] == " "
+    start = text.index(word)
+    assert _context(text, start, start + len(word)) == expected
 
 
 def test_selected_span_must_be_in_the_layer(seed_document, annotator, other_annotator, layer):

@@ -164,6 +164,9 @@ def test_grapheme_boundaries_keep_clusters_whole(clusters):
         ("عبد اللطيف", (0, 10), "start+", "بد اللطيف"),
         ("عبد اللطيف", (2, 10), "start+", "اللطيف"),
         ("عبد اللطيف", (0, 4 + 1), "end-", "عبد"),
+        # Only white space beyond the edge: nothing to move to, the span stays as it is.
+        (" عبد", (1, 4), "start-", "عبد"),
+        ("عبد \n", (0, 3), "end+", "عبد"),
     ],
 )
 def test_move_edge_steps_by_cluster_and_over_white_space(text, span, edge, expected):

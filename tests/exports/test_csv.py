@@ -90,3 +90,16 @@ def test_csv_for_excel_turns_formula_cells_into_text_and_plain_csv_keeps_them(pr
     plain = export_bytes(project, "csv")[0].decode("utf-8")
     row = list(csv.reader(io.StringIO(plain, newline="")))[1]
     assert (row[0], row[7]) == ("=1+1", text[: len(text) - 6])  # the text, byte for byte
+
+
+@pytest.mark.django_db
+def test_csv_is_silent_about_an_event_without_arguments(project, reviewer):
+    from newsreview.annotations import services as annotate
+    from newsreview.documents.services import create_document
+
+    document = create_document(project=project, text="لقاء في الرباط", title="t")
+    layer = annotate.get_or_create_named_layer(document=document, name="gold")
+    annotate.add_span(layer=layer, start=0, end=4, label="CONTACT_MEET", by=reviewer)
+    data, warnings = export_bytes(project, "csv")
+    assert warnings == []
+    assert data.decode("utf-8").splitlines()[1].endswith(",CONTACT_MEET,لقاء,trigger")

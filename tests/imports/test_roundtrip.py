@@ -310,3 +310,26 @@ def test_a_broken_schema_file_creates_nothing(tmp_path):
     with pytest.raises(CommandError, match="schema.json"):
         call_command("import_documents", str(data), "--project", "x", "--create-project")
     assert not Project.objects.exists() and not LabelSchema.objects.exists()
+
+
+@pytest.mark.django_db
+def test_schema_option_for_an_existing_project_is_refused(project, tmp_path):
+    data = tmp_path / "d.jsonl"
+    data.write_text(json.dumps({"title": "t", "text": "نص"}, ensure_ascii=False) + "\n", "utf-8")
+    schema = tmp_path / "other-schema.json"
+    schema.write_text(json.dumps({"name": "other", "entities": []}), "utf-8")
+    with pytest.raises(CommandError, match="exists and keeps its schema"):
+        call_command("import_documents", str(data), "--project", "news", "--schema", str(schema))
+    assert not Document.objects.exists() and not LabelSchema.objects.filter(name="other")
+
+
+@pytest.mark.django_db
+def test_a_schema_file_without_a_version_matches_the_same_schema_at_version_one(tmp_path):
+    from newsreview.projects.services import install_schema_document
+
+    document = {"name": "mini", "entities": [
+        {"key": "PERS", "name_ar": "شخص", "name_en": "Person", "shortcut": "p",
+         "colour": "#F4A6A6"}]}  # fmt: skip
+    first = install_schema_document(document)
+    assert install_schema_document(document) == first  # reused, not refused
+    assert first.version == 1

@@ -8,9 +8,17 @@ from newsreview.projects.models import EntityType, fill_contrast
 
 
 def test_contrast_matches_the_wcag_formula_at_its_extremes():
-    # White fill (any colour mixed 70% with white is lighter than itself) vs #1a1a1a.
+    # White stays white however often it is mixed: #1a1a1a on #fff.
     assert fill_contrast("#FFFFFF") == pytest.approx(17.4, abs=0.1)
-    assert fill_contrast("#000000") == pytest.approx(2.06, abs=0.01)  # on #4d4d4d
+    # Black: 70% over white is #4d4d4d, 55% black over that is #222222.
+    assert fill_contrast("#000000") == pytest.approx(1.09, abs=0.01)
+
+
+@pytest.mark.parametrize(("colour", "alone", "nested"), [("#C2255C", 5.04, 3.76)])
+def test_contrast_is_judged_where_a_span_nests_in_one_of_its_own_label(colour, alone, nested):
+    # The reviewer's case: fine as a single fill, too dark once nested.
+    assert fill_contrast(colour) == pytest.approx(nested, abs=0.01)
+    assert fill_contrast(colour) < 4.5 < alone
 
 
 def test_every_default_entity_colour_keeps_the_text_readable():
@@ -32,4 +40,4 @@ def test_a_dark_entity_colour_is_refused_with_the_contrast_it_would_give(
     with pytest.raises(ValidationError) as error:
         label.full_clean()
     (message,) = error.value.message_dict["colour"]
-    assert "Too dark for a fill behind the text (contrast 2.4:1" in message
+    assert "Too dark for a fill behind the text (contrast 1.4:1 where spans nest" in message

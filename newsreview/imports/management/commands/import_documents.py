@@ -77,6 +77,11 @@ class Command(BaseCommand):
                         "with the default schema)."
                     )
                 project = create_project(slug=slug, schema=self._schema(options))
+            elif options["schema"] is not None:
+                raise CommandError(
+                    f"The project “{slug}” exists and keeps its schema: --schema is only "
+                    "for a project --create-project makes."
+                )
             result = import_path(
                 project=project, path=options["path"], options=import_options, progress=progress
             )
