@@ -137,6 +137,11 @@ AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
+# Behind a reverse proxy every request comes from the proxy's address, so one guesser
+# would lock a username for everybody: NEWSREVIEW_PROXY_COUNT=N (the proxies in front of
+# the app, which must set X-Forwarded-For) makes the lock use the client's own address.
+PROXY_COUNT = int(os.environ.get("NEWSREVIEW_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "newsreview.accounts.throttling.client_ip"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("ar", _("Arabic"))]

@@ -5,6 +5,7 @@ import re
 import pytest
 from django.contrib.auth import SESSION_KEY
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 
 from tests.factories import UserFactory
@@ -223,3 +224,39 @@ def test_login_follows_a_local_next(client):
     UserFactory(username="layla")
     response = client.post(LOGIN, {"username": "layla", "password": "demo", "next": "/projects/x/"})
     assert response.url == "/projects/x/"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("behind_proxy", [False, True])
+def test_behind_a_proxy_a_guesser_locks_only_their_own_address(settings, behind_proxy):
+    settings.PROXY_COUNT = 1 if behind_proxy else 0  # NEWSREVIEW_PROXY_COUNT
+    UserFactory(username="layla")
+    guesser, layla = Client(), Client()
+    for _attempt in range(5):
+        guesser.post(LOGIN, {"username": "layla", "password": "wrong"},
+                     HTTP_X_FORWARDED_FOR="203.0.113.9")  # fmt: skip
+    # Every request reaches the app from the proxy (REMOTE_ADDR 127.0.0.1).
+    response = layla.post(LOGIN, {"username": "layla", "password": "demo"},
+                          HTTP_X_FORWARDED_FOR="198.51.100.7")  # fmt: skip
+    assert response.status_code == (302 if behind_proxy else 429)
+
+
+@pytest.mark.parametrize(
+    ("count", "forwarded", "expected"),
+    [
+        (0, "203.0.113.9", "127.0.0.1"),  # no proxy: the header is the client's own words
+        (1, "203.0.113.9", "203.0.113.9"),
+        (1, "6.6.6.6, 203.0.113.9", "203.0.113.9"),  # a forged entry on the left is ignored
+        (2, "203.0.113.9, 10.0.0.2", "203.0.113.9"),
+        (2, "10.0.0.2", "127.0.0.1"),  # shorter than the chain: the connection's address
+        (1, "", "127.0.0.1"),
+    ],
+)
+def test_client_address_is_the_entry_our_own_proxies_wrote(settings, count, forwarded, expected):
+    from django.test import RequestFactory
+
+    from newsreview.accounts.throttling import client_ip
+
+    settings.PROXY_COUNT = count
+    request = RequestFactory().post("/", HTTP_X_FORWARDED_FOR=forwarded)
+    assert client_ip(request) == expected
