@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -112,10 +113,31 @@ def add_member(*, project: Project, user: User, role: str, by: User) -> Membersh
         raise ProjectError("bad_role", _("Unknown role “%(role)s”.") % {"role": role})
     if not user.is_active:
         raise ProjectError("inactive", _("This account is deactivated."))
-    membership, _created = Membership.objects.update_or_create(
+    previous = Membership.objects.filter(project=project, user=user).values_list("role", flat=True)
+    before = previous.first()
+    membership, created = Membership.objects.update_or_create(
         project=project, user=user, defaults={"role": role}
     )
+    if before != role:
+        _log_membership(
+            by,
+            membership,
+            ADDITION if created else CHANGE,
+            f"{user.username}: {before or '—'} → {role} in {project.slug}",
+        )
     return membership
+
+
+def _log_membership(by: User, membership: Membership, flag: int, message: str) -> None:
+    """Who gave or took a role, in Django's admin log (read-only in the admin): the
+    annotation audit (`Change`) is per document, a membership is per project."""
+    LogEntry.objects.log_actions(
+        by.pk,
+        Membership.objects.filter(pk=membership.pk),
+        flag,
+        change_message=message,
+        single_object=True,
+    )
 
 
 @transaction.atomic
@@ -124,7 +146,13 @@ def remove_member(*, project: Project, user: User, by: User) -> None:
         raise ProjectError("forbidden", _("Only this project's managers can remove members."))
     if user == by and not by.is_superuser:
         raise ProjectError("self", _("You cannot remove yourself from the project."))
-    Membership.objects.filter(project=project, user=user).delete()
+    membership = Membership.objects.filter(project=project, user=user).first()
+    if membership is None:
+        return
+    _log_membership(
+        by, membership, DELETION, f"{user.username}: {membership.role} → — in {project.slug}"
+    )
+    membership.delete()
 
 
 @transaction.atomic

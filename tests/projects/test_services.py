@@ -348,3 +348,41 @@ def test_remove_member_refuses_a_manager_removing_themselves(project, manager):
 def test_event_and_entity_type_counts_of_the_default_schema(default_schema):
     assert EntityType.objects.filter(schema=default_schema).count() == 14
     assert EventType.objects.filter(schema=default_schema).count() == 12
+
+
+def test_every_membership_change_is_logged_with_who_did_it(project, manager, annotator):
+    from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
+
+    newcomer = UserFactory(username="جديد")
+    add_member(project=project, user=newcomer, role="annotator", by=manager)
+    add_member(project=project, user=newcomer, role="annotator", by=manager)  # no change
+    add_member(project=project, user=newcomer, role="reviewer", by=manager)
+    remove_member(project=project, user=newcomer, by=manager)
+    remove_member(project=project, user=newcomer, by=manager)  # nobody to remove
+    entries = list(LogEntry.objects.order_by("id"))
+    assert [(e.action_flag, e.user, e.change_message) for e in entries] == [
+        (ADDITION, manager, f"جديد: — → annotator in {project.slug}"),
+        (CHANGE, manager, f"جديد: annotator → reviewer in {project.slug}"),
+        (DELETION, manager, f"جديد: reviewer → — in {project.slug}"),
+    ]
+    assert {e.content_type.model for e in entries} == {"membership"}
+
+
+@pytest.mark.parametrize(("who", "status"), [("superuser", 200), ("manager", 403)])
+def test_the_admin_log_is_read_only_and_for_superusers(client, project, manager, who, status):
+    from django.contrib.admin.models import LogEntry
+
+    add_member(project=project, user=UserFactory(username="x1"), role="annotator", by=manager)
+    user = manager
+    if who == "superuser":
+        user = UserFactory(username="root", is_superuser=True, is_staff=True)
+    else:
+        manager.is_staff = True
+        manager.save()
+    client.force_login(user)
+    entry = LogEntry.objects.get()
+    assert client.get("/admin/admin/logentry/").status_code == status
+    change = client.post(f"/admin/admin/logentry/{entry.pk}/change/", {"change_message": "x"})
+    delete = client.post(f"/admin/admin/logentry/{entry.pk}/delete/", {"post": "yes"})
+    assert (change.status_code, delete.status_code) == (403, 403)
+    assert LogEntry.objects.get().change_message != "x"
