@@ -655,6 +655,13 @@ class CommentAdmin(ServiceErrorMixin, ProjectScopedAdmin):
         )
         copy_fields(obj, comment)
 
+    def delete_model(self, request: HttpRequest, obj: Comment) -> None:
+        services.delete_comment(layer=obj.layer, comment=obj.pk, by=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for comment in queryset.select_related("layer"):
+            self.delete_model(request, comment)
+
 
 @admin.register(Change)
 class ChangeAdmin(ProjectScopedAdmin):

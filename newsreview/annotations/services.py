@@ -763,3 +763,21 @@ def add_comment(
         layer, by, "comment.add", None, {"id": comment.pk, "span": comment.span_id, "text": text}
     )
     return comment
+
+
+@transaction.atomic
+def delete_comment(*, layer: AnnotationLayer, comment: Comment | int, by: User) -> None:
+    """Remove a comment (moderation), keeping what it said in the audit trail."""
+    layer = _lock(layer, None)
+    pk = comment.pk if isinstance(comment, Comment) else comment
+    found = Comment.objects.filter(layer=layer, pk=pk).select_related("author").first()
+    if found is None:
+        raise AnnotationError("not_found", _("That comment does not exist in this layer."))
+    before = {
+        "id": found.pk,
+        "span": found.span_id,
+        "text": found.text,
+        "author": found.author.username if found.author_id else None,
+    }
+    found.delete()
+    _record(layer, by, "comment.delete", before, None)

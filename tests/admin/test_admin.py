@@ -647,6 +647,19 @@ def test_comment_added_in_the_admin_is_validated_and_audited(client_, superuser,
     assert Change.objects.latest("id").action == "comment.add"
 
 
+def test_comment_deleted_in_the_admin_keeps_its_words_in_the_audit(client_, superuser, data):
+    comment = data["comment"]
+    response = client_.post(url(Comment, "delete", comment.pk), {"post": "yes"})
+    assert response.status_code == 302
+    assert not Comment.objects.filter(pk=comment.pk).exists()
+    change = Change.objects.latest("id")
+    assert (change.action, change.user, change.after) == ("comment.delete", superuser, None)
+    assert change.before == {
+        "id": comment.pk, "span": comment.span_id, "text": "حدود الاسم صحيحة",
+        "author": comment.author.username,
+    }  # fmt: skip
+
+
 # --- memberships --------------------------------------------------------------------------
 
 

@@ -1159,6 +1159,18 @@ def test_add_comment_without_a_span_is_about_the_layer(layer, reviewer):
     assert comment.span is None
 
 
+def test_delete_comment_only_in_its_own_layer_and_audited(layer, other_layer, reviewer):
+    comment = services.add_comment(layer=layer, text="ممتاز", by=reviewer)
+    with pytest.raises(AnnotationError) as info:
+        services.delete_comment(layer=other_layer, comment=comment.pk, by=reviewer)
+    assert info.value.code == "not_found"
+    assert Comment.objects.filter(pk=comment.pk).exists()
+    services.delete_comment(layer=layer, comment=comment, by=reviewer)
+    assert not Comment.objects.filter(pk=comment.pk).exists()
+    change = Change.objects.latest("id")
+    assert (change.action, change.before["text"], change.after) == ("comment.delete", "ممتاز", None)
+
+
 @pytest.mark.parametrize("text", ["", "   ", "\n\t", None])
 def test_add_comment_refuses_empty_text(layer, reviewer, text):
     assert_refused(
