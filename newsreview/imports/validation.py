@@ -291,23 +291,23 @@ class Validator:
         )
         missing = sorted(self.usernames - existing)
         if self.members_only:
-            members = set(
+            members = dict(
                 Membership.objects.filter(
-                    project=self.project, user__username__in=self.usernames, user__is_active=True
-                ).values_list("user__username", flat=True)
+                    project=self.project, user__username__in=self.usernames
+                ).values_list("user__username", "user__is_active")
             )
-            for username in sorted(self.usernames - members - {self.options.annotator}):
+            for username in sorted(self.usernames - {self.options.annotator}):
+                if members.get(username):
+                    continue
                 file, where, field = self.named_at.get(username, ("", "", ""))
-                self.error(
-                    file,
-                    where,
-                    field,
-                    _(
+                if username in members:
+                    message = _("“%(u)s” is a member of this project, but deactivated")
+                else:
+                    message = _(
                         "“%(u)s” is not a member of this project: add them on the members "
                         "page first (only the command line restores other accounts)"
                     )
-                    % {"u": username},
-                )
+                self.error(file, where, field, message % {"u": username})
             missing = [name for name in missing if name == self.options.annotator]
         if self.options.annotator and self.options.annotator in missing:
             self.error(

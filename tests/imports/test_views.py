@@ -285,3 +285,14 @@ def test_a_managers_upload_may_credit_the_projects_members(client, project, mana
     assert confirm.status_code == 302
     layer = AnnotationLayer.objects.get(owner=annotator)
     assert layer.comments.get().author == manager
+
+
+@pytest.mark.django_db
+def test_a_managers_upload_cannot_credit_a_deactivated_member(client, project, manager, annotator):
+    annotator.is_active = False
+    annotator.save()
+    client.force_login(manager)
+    response = post_file(client, project, "f.jsonl", forged_export(annotator.username, "x"))
+    preview = client.get(response["Location"]).text
+    assert f"“{annotator.username}” is a member of this project, but deactivated" in preview
+    assert "data-confirm-import" not in preview
