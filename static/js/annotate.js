@@ -176,6 +176,19 @@ const CARET_KEYS = {
   End: "lineboundary",
 };
 
+// Where the reader is: the first character at the top of the visible part of the text
+// (its start edge), so keyboard selection does not begin at a headline scrolled away.
+function firstVisiblePosition(root, rtl) {
+  const box = root.getBoundingClientRect();
+  const x = rtl ? box.right - 2 : box.left + 2;
+  // Step down past anything pinned over the top of the page (the layer bar).
+  for (let y = Math.max(box.top, 0) + 8; y < Math.min(box.bottom, innerHeight); y += 12) {
+    const range = document.caretRangeFromPoint?.(x, y);
+    if (range && root.contains(range.startContainer)) return range;
+  }
+  return null;
+}
+
 // Arrows, Home, End: with Alt, ←/→ move an edge of the focused span; otherwise move the
 // caret or (with Shift) extend the selection. Chromium has no caret in non-editable text,
 // so Selection.modify does it.
@@ -202,8 +215,9 @@ function handleArrow(event) {
   const selection = getSelection();
   if (!selection.rangeCount || !root.contains(selection.focusNode)) {
     const id = focusedSpanId();
-    const at = id ? Number(spanMark(id).dataset.end) : 0;
-    selection.collapse(...domPosition(root, at));
+    const visible = id ? null : firstVisiblePosition(root, rtl);
+    if (visible) selection.collapse(visible.startContainer, visible.startOffset);
+    else selection.collapse(...domPosition(root, id ? Number(spanMark(id).dataset.end) : 0));
   }
   event.preventDefault();
   const granularity = event.ctrlKey ? "word" : CARET_KEYS[code];
@@ -228,6 +242,17 @@ function fitCandidates(roleSelect) {
 document.addEventListener("change", (event) => {
   if (event.target.id === "argument-role") fitCandidates(event.target);
 });
+
+// Closing the argument picker returns focus to its trigger (the swap replaced the span
+// that had it), so k/i and the label keys go on from there.
+document.addEventListener(
+  "close",
+  (event) => {
+    const trigger = event.target.querySelector?.('input[name="trigger"]');
+    if (event.target.id === "argument-dialog" && trigger) focusSpan(trigger.value);
+  },
+  true,
+);
 
 function openDialog(id) {
   const dialog = document.getElementById(id);
@@ -344,7 +369,9 @@ document.addEventListener("htmx:load", (event) => {
   if (element.matches?.("[data-open-dialog]")) {
     openDialog(element.dataset.openDialog);
     fitCandidates(element.querySelector("#argument-role"));
-    element.querySelector("select")?.focus();
+    // After htmx has settled (it would put focus back on the replaced button: the body),
+    // so Escape and Tab work in the picker at once.
+    setTimeout(() => element.querySelector("select")?.focus());
     return;
   }
   const isText = element.matches?.("[data-doc-text]");

@@ -599,3 +599,99 @@ def test_arrow_keys_alone_scroll_a_long_document_while_the_text_has_focus(
         page.keyboard.press("ArrowDown")
     page.wait_for_function("() => window.scrollY > 0")
     assert selection_text(page) == ""
+
+
+@pytest.mark.parametrize("backwards", [False, True])
+def test_a_drag_starting_on_an_existing_span_selects_exactly_what_was_dragged(
+    login, live_server, seed_document, annotator, backwards
+):
+    text = seed_document.text
+    start = text.index("حموشي")
+    occ_start = text.index("المدير العام للأمن الوطني")
+    occ_end = occ_start + len("المدير العام للأمن الوطني")
+    inner = text.index("للأمن الوطني", occ_start)
+    page = open_workspace(login, live_server, annotator, seed_document)
+    drag_select(page, inner, occ_end)
+    page.keyboard.press("o")
+    wait_for_spans(page, 1)
+    drag_select(page, start, start + 5)
+    page.keyboard.press("p")
+    wait_for_spans(page, 2)  # the new span has focus
+    # The same word again, and the longer run around the nested one: from their very
+    # first (or last) letter, where the span under the pointer used to steal the anchor
+    # (focus elsewhere, as after reading or scrolling).
+    blur = "() => { getSelection().removeAllRanges(); document.activeElement.blur(); }"
+    page.evaluate(blur)
+    drag_select(page, start, start + 5, backwards=backwards)
+    assert selection_text(page) == "حموشي"
+    page.keyboard.press("j")
+    wait_for_spans(page, 3)
+    page.evaluate(blur)
+    drag_select(page, occ_start, occ_end, backwards=backwards)
+    assert selection_text(page) == text[occ_start:occ_end]
+    page.keyboard.press("j")
+    wait_for_spans(page, 4)
+    stored = sorted(
+        (s.start, s.end, s.entity_type.key)
+        for s in Span.objects.filter(layer__document=seed_document)
+    )
+    assert stored == sorted(
+        [(start, start + 5, "PERS"), (start, start + 5, "OCC"), (inner, occ_end, "ORG"),
+         (occ_start, occ_end, "OCC")]
+    )  # fmt: skip
+    # A plain click on a span still focuses it.
+    x, y = point_at(page, start + 2)
+    page.mouse.click(x, y)
+    assert page.evaluate("document.activeElement.dataset.spanId") is not None
+
+
+def test_keyboard_selection_without_a_caret_starts_where_the_reader_is(
+    login, live_server, seed_document, annotator
+):
+    page = open_workspace(login, live_server, annotator, seed_document)
+    page.set_viewport_size({"width": 900, "height": 400})
+    page.evaluate(
+        """() => {
+            const root = document.querySelector("[data-doc-text]");
+            window.scrollTo(0, root.getBoundingClientRect().top + window.scrollY + 400);
+            root.focus({preventScroll: true});
+            getSelection().removeAllRanges();
+        }"""
+    )
+    page.keyboard.press("Shift+End")
+    first_line = seed_document.text.split("\n", 1)[0]
+    chosen = selection_text(page)
+    assert chosen and chosen not in first_line
+    assert chosen in seed_document.text
+
+
+def test_closing_the_argument_picker_returns_focus_to_its_trigger(
+    login, live_server, seed_document, annotator
+):
+    text = seed_document.text
+    trigger_start = text.index("لقاء السيد")
+    person = text.index("حموشي", trigger_start)
+    page = open_workspace(login, live_server, annotator, seed_document)
+    drag_select(page, person, person + 5)
+    page.keyboard.press("p")
+    wait_for_spans(page, 1)
+    drag_select(page, trigger_start, trigger_start + 4)
+    page.keyboard.press("1")
+    wait_for_spans(page, 2)
+    page.keyboard.press("b")
+    dialog = page.locator("#argument-dialog")
+    dialog.locator("select[name=role]").wait_for()
+    dialog.get_by_role("button", name="Link argument").click()  # the text is swapped
+    page.wait_for_function(
+        "() => document.querySelectorAll('#argument-picker form.inline-form').length === 1"
+    )
+    # Focus is back in the picker (not lost on the page), so Escape closes it...
+    page.wait_for_function("() => document.activeElement.id === 'argument-role'")
+    page.keyboard.press("Escape")
+    page.wait_for_function("() => !document.querySelector('#argument-dialog').open")
+    # ...and focus goes back to the trigger.
+    trigger = Span.objects.get(layer__document=seed_document, event_type__isnull=False)
+    page.wait_for_function(
+        "id => document.activeElement && document.activeElement.dataset.spanId === id",
+        arg=str(trigger.pk),
+    )
