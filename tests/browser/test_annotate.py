@@ -271,6 +271,24 @@ def test_stale_second_tab_gets_a_conflict_and_first_tab_work_survives(
     assert (span.start, span.end, span.entity_type.key) == (start, start + 5, "PERS")
 
 
+def label_runs(page, runs: list[tuple[int, int, str]]) -> None:
+    """Label each (start, end, key) in turn with a real drag and key press."""
+    count = page.locator("[data-doc-text] [data-span-id][tabindex]").count()
+    for start, end, key in runs:
+        drag_select(page, start, end)
+        page.keyboard.press(key)
+        count += 1
+        wait_for_spans(page, count)
+
+
+def open_picker(page):
+    """Press b on the focused trigger; the argument dialog, once open."""
+    page.keyboard.press("b")
+    dialog = page.locator("#argument-dialog")
+    dialog.locator("select[name=role]").wait_for()
+    return dialog
+
+
 def test_event_argument_picker_links_and_removes_an_argument(
     login, live_server, seed_document, annotator
 ):
@@ -278,15 +296,8 @@ def test_event_argument_picker_links_and_removes_an_argument(
     trigger_start = text.index("لقاء السيد")
     person = text.index("حموشي", trigger_start)
     page = open_workspace(login, live_server, annotator, seed_document)
-    drag_select(page, person, person + 5)
-    page.keyboard.press("p")
-    wait_for_spans(page, 1)
-    drag_select(page, trigger_start, trigger_start + 4)
-    page.keyboard.press("1")
-    wait_for_spans(page, 2)
-    page.keyboard.press("b")  # the new trigger has focus
-    dialog = page.locator("#argument-dialog")
-    dialog.locator("select[name=role]").wait_for()
+    label_runs(page, [(person, person + 5, "p"), (trigger_start, trigger_start + 4, "1")])
+    dialog = open_picker(page)  # the new trigger has focus
     assert dialog.evaluate("d => d.open")
     dialog.locator("select[name=role]").select_option("PARTICIPANT")
     dialog.get_by_role("button", name="Link argument").click()
@@ -311,15 +322,15 @@ def test_argument_picker_offers_only_entities_the_chosen_role_accepts(
     person = text.index("حموشي", trigger_start)
     place = text.index("باريس")
     page = open_workspace(login, live_server, annotator, seed_document)
-    for count, (start, length, key) in enumerate(
-        [(person, 5, "p"), (place, 5, "g"), (trigger_start, 4, "1")], start=1
-    ):
-        drag_select(page, start, start + length)
-        page.keyboard.press(key)
-        wait_for_spans(page, count)
-    page.keyboard.press("b")
-    dialog = page.locator("#argument-dialog")
-    dialog.locator("select[name=role]").wait_for()
+    label_runs(
+        page,
+        [
+            (person, person + 5, "p"),
+            (place, place + 5, "g"),
+            (trigger_start, trigger_start + 4, "1"),
+        ],
+    )
+    dialog = open_picker(page)
     spans = dialog.locator("select[name=span]")
 
     def offered() -> list[str]:
@@ -672,15 +683,8 @@ def test_closing_the_argument_picker_returns_focus_to_its_trigger(
     trigger_start = text.index("لقاء السيد")
     person = text.index("حموشي", trigger_start)
     page = open_workspace(login, live_server, annotator, seed_document)
-    drag_select(page, person, person + 5)
-    page.keyboard.press("p")
-    wait_for_spans(page, 1)
-    drag_select(page, trigger_start, trigger_start + 4)
-    page.keyboard.press("1")
-    wait_for_spans(page, 2)
-    page.keyboard.press("b")
-    dialog = page.locator("#argument-dialog")
-    dialog.locator("select[name=role]").wait_for()
+    label_runs(page, [(person, person + 5, "p"), (trigger_start, trigger_start + 4, "1")])
+    dialog = open_picker(page)
     dialog.get_by_role("button", name="Link argument").click()  # the text is swapped
     page.wait_for_function(
         "() => document.querySelectorAll('#argument-picker form.inline-form').length === 1"
