@@ -345,7 +345,7 @@ def problems(
     return messages
 
 
-class EventTally:
+class LeftOutTally:
     """Counts what a format leaves out (events by default), for one summary warning at
     the end that names the count and the first documents."""
 
@@ -354,31 +354,31 @@ class EventTally:
     ) -> None:
         self.noun = noun
         self.count = count or (lambda record: len(record.events))
-        self.events = 0
+        self.total = 0
         self.documents = 0
         self.first: list[str] = []
 
     def add(self, record: LayerRecord) -> None:
         found = self.count(record)
         if found:
-            self.events += found
+            self.total += found
             self.documents += 1
             if len(self.first) < 5:
                 self.first.append(record.document_id)
 
     def message(self, fmt: str, hint: str) -> str | None:
-        if not self.events:
+        if not self.total:
             return None
         more = ", …" if self.documents > len(self.first) else ""
         return (
-            f"{self.events} {self.noun} in {self.documents} document(s) "
+            f"{self.total} {self.noun} in {self.documents} document(s) "
             f"({', '.join(self.first)}{more}) are not in {fmt}: {hint}"
         )
 
 
-def comment_tally() -> EventTally:
+def comment_tally() -> LeftOutTally:
     """Comments (reviewers' notes) and event attributes: only jsonl and brat carry them."""
-    return EventTally(
+    return LeftOutTally(
         "comment(s) or event attribute(s)",
         lambda record: len(record.comments) + sum(len(e.attributes) for e in record.events),
     )

@@ -155,21 +155,61 @@ def remove_member(*, project: Project, user: User, by: User) -> None:
     membership.delete()
 
 
+def schema_document(schema: LabelSchema) -> dict[str, Any]:
+    """`schema` in the FORMATS.md §10 shape (entities, then events with their roles): what
+    export_schema writes and install_schema_document reads back."""
+    entities = [
+        {
+            "key": e.key,
+            "name_ar": e.name_ar,
+            "name_en": e.name_en,
+            "shortcut": e.shortcut,
+            "colour": e.colour,
+        }
+        for e in schema.entity_types.order_by("order", "key")
+    ]
+    events = []
+    for event_type in schema.event_types.order_by("order", "key").prefetch_related(
+        "roles__allowed_entity_types"
+    ):
+        roles = []
+        for role in event_type.roles.all():
+            allowed = sorted(role.allowed_entity_types.all(), key=lambda t: (t.order, t.key))
+            roles.append(
+                {
+                    "key": role.key,
+                    "name_ar": role.name_ar,
+                    "name_en": role.name_en,
+                    "allowed": [t.key for t in allowed],
+                    "multiple": role.is_multiple,
+                    "required": role.is_required,
+                }
+            )
+        events.append(
+            {
+                "key": event_type.key,
+                "name_ar": event_type.name_ar,
+                "name_en": event_type.name_en,
+                "shortcut": event_type.shortcut,
+                "colour": event_type.colour,
+                "roles": roles,
+            }
+        )
+    return {"version": schema.version, "name": schema.name, "entities": entities, "events": events}
+
+
 @transaction.atomic
 def install_schema_document(document: Any) -> LabelSchema:
     """The schema a §10 JSON document describes (`export_schema`, the jsonl bundle's
     `schema.json`), so an export restores into an empty database with its own labels.
     A schema of that name that already exists is reused when it has the same labels and
     refused when it differs; a malformed document changes nothing."""
-    from newsreview.exports.schema import schema_document  # the writer of this shape
-
     if not isinstance(document, dict) or not isinstance(document.get("name"), str):
         raise ProjectError("bad_schema", _("A schema file is an object with a “name”."))
     name = document["name"]
     existing = LabelSchema.objects.filter(name=name).first()
     if existing is not None:
-        probe = Project(schema=existing)
-        if schema_document(probe) != _comparable(document):
+        if schema_document(existing) != _comparable(document):
             raise ProjectError(
                 "schema_differs",
                 _("A different schema named “%(name)s” already exists.") % {"name": name},

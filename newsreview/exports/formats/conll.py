@@ -18,7 +18,7 @@ from django.utils.translation import gettext_noop
 from newsreview.projects.models import Project
 
 from ..records import ExportError, LayerRecord
-from ..tokens import ALIGN_CHOICES, EventTally, Tokenised, problems, tokenise
+from ..tokens import ALIGN_CHOICES, LeftOutTally, Tokenised, problems, tokenise
 
 KEY = "conll"
 LABEL = gettext_noop("CoNLL IOB2 (token per line)")
@@ -93,7 +93,7 @@ def write(
     nested = bool(options.get("nested"))
     with_triggers = bool(options.get("with_triggers"))
     align = options.get("align") or "split"
-    events = EventTally()
+    events = LeftOutTally()
     if not nested:
         for record in records:
             tokenised = tokenise(record, align)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_noop
 from newsreview.projects.models import Project
 
 from ..records import LayerRecord
-from ..tokens import EventTally
+from ..tokens import LeftOutTally
 
 KEY = "csv"
 LABEL = gettext_noop("CSV (one row per span)")
@@ -58,7 +58,7 @@ def write(
         out.write("\ufeff".encode())
     writer.writerow(HEADER)
     # Only an event with arguments loses anything: its trigger is a row.
-    events = EventTally(count=lambda record: sum(1 for e in record.events if e.arguments))
+    events = LeftOutTally(count=lambda record: sum(1 for e in record.events if e.arguments))
     cell = _inert if options.get("excel") else str
     for record in records:
         events.add(record)

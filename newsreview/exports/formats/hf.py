@@ -21,7 +21,7 @@ from django.utils.translation import gettext_noop
 from newsreview.projects.models import Project
 
 from ..records import ExportError, LayerRecord, label_order
-from ..tokens import EventTally, problems, tokenise
+from ..tokens import LeftOutTally, problems, tokenise
 
 KEY = "hf"
 LABEL = gettext_noop("Hugging Face datasets (JSON Lines + dataset_info.json)")
@@ -85,7 +85,7 @@ def write(
     if options.get("show_labels"):
         warn("labels (--show-labels; ner_tags index this list): " + json.dumps(names))
     align = options.get("align") or "split"
-    events = EventTally()
+    events = LeftOutTally()
     for record in records:
         tokenised = tokenise(record, align)
         for message in problems(tokenised, fmt="hf", nested=False, triggers=False):

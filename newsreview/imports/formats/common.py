@@ -27,6 +27,17 @@ class FileRejected(Exception):
         self.problem = problem
 
 
+def _not_utf8(name: str, line: int, byte: int, position: int) -> FileRejected:
+    return FileRejected(
+        Problem(
+            name,
+            f"line {line}",
+            f"not valid UTF-8 (byte 0x{byte:02x} at position {position}); "
+            "the file may be Latin-1 or Windows-1256: save it as UTF-8",
+        )
+    )
+
+
 def decode_utf8(name: str, data: bytes) -> str:
     """The file's text: strict UTF-8, a leading BOM dropped, nothing else changed.
 
@@ -47,14 +58,7 @@ def decode_utf8(name: str, data: bytes) -> str:
         text = data.decode("utf-8", errors="strict")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
-        raise FileRejected(
-            Problem(
-                name,
-                f"line {line}",
-                f"not valid UTF-8 (byte 0x{data[error.start]:02x} at position {error.start}); "
-                "the file may be Latin-1 or Windows-1256: save it as UTF-8",
-            )
-        ) from None
+        raise _not_utf8(name, line, data[error.start], error.start) from None
     if "\x00" in text:
         raise FileRejected(
             Problem(
@@ -109,15 +113,7 @@ def utf8_lines(name: str, data: bytes) -> Iterator[tuple[int, str]]:
         try:
             line = chunk.decode("utf-8")
         except UnicodeDecodeError as error:
-            raise FileRejected(
-                Problem(
-                    name,
-                    f"line {number}",
-                    f"not valid UTF-8 (byte 0x{chunk[error.start]:02x} at position "
-                    f"{start + error.start}); the file may be Latin-1 or Windows-1256: "
-                    "save it as UTF-8",
-                )
-            ) from None
+            raise _not_utf8(name, number, chunk[error.start], start + error.start) from None
         if "\x00" in line:
             raise FileRejected(
                 Problem(name, f"line {number}", "the line contains NUL characters; save as UTF-8")
