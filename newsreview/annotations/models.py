@@ -307,3 +307,26 @@ class Change(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} by {self.user} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class AppliedAction(models.Model):
+    """An action id the workspace generated, remembered per layer once its write committed.
+    A retried request whose first answer was lost (issue 9) finds its id here and is
+    answered with the current view instead of being applied twice."""
+
+    layer = models.ForeignKey(
+        AnnotationLayer, on_delete=models.CASCADE, related_name="applied_actions", db_index=False
+    )
+    key = models.CharField(_("action id"), max_length=64)
+    # What the first answer said that the client needs again (e.g. the new span's id).
+    result = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("applied action")
+        constraints = [
+            models.UniqueConstraint(fields=["layer", "key"], name="applied_action_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.layer_id}:{self.key}"
