@@ -24,7 +24,7 @@ FORMAT_LABELS = {
 }
 OFFSET_UNIT_LABELS = [
     ("utf16", _("UTF-16 code units (doccano's default)")),
-    ("graphemes", _("Grapheme clusters (a doccano project with “Use graphemes” on)")),
+    ("graphemes", _("Grapheme clusters (a doccano project that counts grapheme clusters)")),
     ("codepoints", _("Unicode code points (files made by other tools)")),
 ]
 
@@ -42,8 +42,8 @@ class UploadForm(forms.Form):
         choices=OFFSET_UNIT_LABELS,
         initial=DEFAULT_OFFSET_UNIT,
         help_text=_(
-            "doccano files only. Look at the doccano project's settings: with “Use "
-            "graphemes” on, its offsets count grapheme clusters."
+            "doccano files only. A doccano project made with “Use graphemes” (“Count "
+            "grapheme clusters as one character”) on stores grapheme cluster offsets."
         ),
     )
     layer = forms.CharField(
