@@ -265,6 +265,26 @@ def test_doccano_download_of_an_emoji_batch_is_ascii_in_events_mode_utf8_in_span
     assert [json.loads(x)["text"] for x in spans.decode("utf-8").splitlines()] == texts
 
 
+DOCCANO_SETUP = (
+    "Sequence Labeling",
+    "Allow overlapping entity",
+    "Use graphemes",
+    "JSONL(Relation)",
+    "utf_8",
+    "--offset-unit graphemes",
+    "Export Dataset",
+)
+LABEL_STUDIO_SETUP = (
+    "labelstudio_config.xml",
+    "annotations",
+    "--as-predictions",
+    "predictions",
+    '"only_id": false',
+    "/api/projects/ID/exports/",
+    "submit",
+)
+
+
 @pytest.mark.django_db
 def test_export_page_says_how_to_set_up_doccano_and_label_studio_beside_their_formats(
     client, reviewer, seed_gold
@@ -273,11 +293,9 @@ def test_export_page_says_how_to_set_up_doccano_and_label_studio_beside_their_fo
     html = client.get(PAGE).text
     doccano = html[html.index('data-format-help="doccano"') :]
     doccano = doccano[: doccano.index("</section>")]
-    for needed in ("Sequence Labeling", "Allow overlapping entity", "Use graphemes",
-                   "JSONL(Relation)", "utf_8", "--offset-unit graphemes", "Export Dataset"):  # fmt: skip
+    for needed in DOCCANO_SETUP:
         assert needed in doccano, needed
     studio = html[html.index('data-format-help="labelstudio"') :]
     studio = studio[: studio.index("</section>")]
-    for needed in ("labelstudio_config.xml", "annotations", "--as-predictions", "predictions",
-                   "\"only_id\": false", "/api/projects/ID/exports/", "submit"):  # fmt: skip
+    for needed in LABEL_STUDIO_SETUP:
         assert needed in studio, needed
