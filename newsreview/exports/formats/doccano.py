@@ -38,7 +38,9 @@ def add_arguments(parser: Any) -> None:
         choices=MODES,
         default="events",
         help=gettext_noop(
-            "doccano: entities + relations (events, default) or label triples (spans)"
+            "doccano: entities + relations (events, default: ASCII with \\u escapes, for "
+            "doccano's JSONL(Relation) import) or label triples (spans: UTF-8, for its "
+            "JSONL import)"
         ),
     )
 

@@ -30,8 +30,9 @@ class Command(BaseCommand):
             choices=FORMAT_NAMES,
             help="Guessed from the file name and content when left out. txt: one document "
             "per file; jsonl: simple records or newsreview/1 records; doccano offsets are "
-            "UTF-16; conll: the text is rebuilt from the tokens (one space between tokens, "
-            "one line per sentence), so offsets differ from the original text.",
+            "UTF-16 unless --offset-unit says otherwise; conll: the text is rebuilt from the "
+            "tokens (one space between tokens, one line per sentence), so offsets differ "
+            "from the original text.",
         )
         parser.add_argument(
             "--offset-unit",
