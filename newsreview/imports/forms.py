@@ -24,8 +24,8 @@ FORMAT_LABELS = {
 }
 OFFSET_UNIT_LABELS = [
     ("utf16", _("UTF-16 code units (doccano's default)")),
-    ("graphemes", _("Grapheme clusters (a doccano project that counts grapheme clusters)")),
-    ("codepoints", _("Unicode code points (files made by other tools)")),
+    ("graphemes", _("Grapheme clusters")),
+    ("codepoints", _("Unicode code points")),
 ]
 
 
@@ -43,7 +43,8 @@ class UploadForm(forms.Form):
         initial=DEFAULT_OFFSET_UNIT,
         help_text=_(
             "doccano files only. A doccano project made with “Use graphemes” (“Count "
-            "grapheme clusters as one character”) on stores grapheme cluster offsets."
+            "grapheme clusters as one character”) on stores grapheme clusters; files made "
+            "by other tools may count code points."
         ),
     )
     layer = forms.CharField(

@@ -262,6 +262,10 @@ def test_upload_preview_says_which_tasks_lose_their_predictions_before_saving(
     assert "data-import-warnings" in page
     assert "task 1, <code>predictions[0]</code>: prediction(s) given only as ids (1)" in page
     assert "data-confirm-import" in page  # the user decides, knowing
+    token = re.search(r"/import/([A-Za-z0-9_-]+)/", response["Location"]).group(1)
+    confirmed = client.post(reverse("imports:confirm", args=[project.slug, token]), follow=True)
+    assert "1 task(s) had annotations or predictions that could not be imported" in (confirmed.text)
+    assert Document.objects.count() == 2
 
 
 @pytest.mark.django_db
