@@ -41,7 +41,8 @@ MEASURE = """() => new Promise((done) => {
     seen.observe(document.querySelector('[data-doc-text]'), {subtree: true, childList: true});
     requestAnimationFrame(() => {
       seen.disconnect();
-      done({drawn_ms: drawn, first_frame_ms: performance.now() - t0, in_first_frame: drawn !== null});
+      const frame = performance.now() - t0;
+      done({drawn_ms: drawn, first_frame_ms: frame, in_first_frame: drawn !== null});
     });
   }, {once: true, capture: true});
 })"""
