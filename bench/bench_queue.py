@@ -29,7 +29,9 @@ CHROMIUM = "/usr/bin/chromium"
 ACTIONS = 20
 LATENCY_MS = 300
 
-MEASURE = """() => new Promise((done) => {
+MEASURE = """() => {
+  window.__measured = null;
+  const done = (figures) => { window.__measured = figures; };
   document.addEventListener('keydown', () => {
     const t0 = performance.now();
     let drawn = null;
@@ -45,7 +47,7 @@ MEASURE = """() => new Promise((done) => {
       done({drawn_ms: drawn, first_frame_ms: frame, in_first_frame: drawn !== null});
     });
   }, {once: true, capture: true});
-})"""
+}"""
 
 SELECT = """([start, end]) => {
   const root = document.querySelector('[data-doc-text]');
@@ -111,11 +113,14 @@ def main() -> dict[str, float]:
 
             page.route("**/annotate/**", hold)
             page.goto(f"http://127.0.0.1:{port}{path}")
+            persons = "[data-doc-text] [data-span-id][data-label=PERS][tabindex]"
+            before = page.locator(persons).count()
             for start, end in free_words[:ACTIONS]:
                 page.evaluate(SELECT, [start, end])
-                measured = page.evaluate_handle(MEASURE)
+                page.evaluate(MEASURE)
                 page.keyboard.press("p")
-                results.append(measured.json_value())
+                page.wait_for_function("() => window.__measured !== null")
+                results.append(page.evaluate("window.__measured"))
                 page.wait_for_timeout(100)
             page.wait_for_function(
                 "() => document.querySelector('[data-annotate]').dataset.unsaved === '0'",
@@ -138,9 +143,13 @@ def main() -> dict[str, float]:
         * sum(r["in_first_frame"] for r in results)
         / len(results),
         "POSTs per action": len(posts) / ACTIONS,
-        "PERS spans shown after drain": landed,
+        "spans landed (of 20)": landed,
     }
-    targets = {"presses drawn in 1st frame (%)": ("=", 100), "POSTs per action": ("=", 1)}
+    targets = {
+        "presses drawn in 1st frame (%)": ("=", 100),
+        "POSTs per action": ("=", 1),
+        "spans landed (of 20)": ("=", ACTIONS),
+    }
     print(
         f"action queue: {ACTIONS} labels, POSTs held {LATENCY_MS} ms, 1,000-span document, Chromium"
     )

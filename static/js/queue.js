@@ -13,12 +13,12 @@
 // - Idempotent: every action carries a random id (`action`) that the server remembers per
 //   layer (annotations.AppliedAction): a retry whose first answer was lost is answered
 //   with the current view, never applied twice.
-// - Failures: no answer, or a 5xx, is retried with back-off (0.5 s doubling to 8 s) while
-//   an indicator says how many changes are not saved yet, and leaving the page asks
-//   first. A refused action (4xx) is dropped, its mark removed, its reason shown in
-//   #problems. A conflict (409: another tab or person changed the layer) swaps in the
-//   fresh view, and what was still queued is set aside as not saved, with a button that
-//   sends it again.
+// - Failures: no answer (30 s at most), or a 502/503/504, is retried with back-off (0.5 s
+//   doubling to 8 s) while an indicator says how many changes are not saved yet, and
+//   leaving the page asks first; a 500 is retried twice, then reported. A refused action
+//   (4xx) is dropped, its mark removed, its reason shown in #problems. A conflict (409:
+//   another tab or person changed the layer) swaps in the fresh view, and that action and
+//   what was still queued are set aside as not saved, with a button that sends them again.
 // - Answers are the server's HTML fragments, swapped with htmx.swap (out-of-band parts
 //   included). A swap waits while a mouse button is down (a drag in progress), puts the
 //   user's selection back by code-point offsets, and moves focus only if the user has not
@@ -37,6 +37,8 @@ let failing = false;
 let nextPending = 1;
 let gesture = 0; // counts the user's key and mouse presses
 let pointerIsDown = false;
+const REQUEST_TIMEOUT_MS = 30_000;
+const SERVER_ERROR_ATTEMPTS = 3;
 
 const docText = () => document.querySelector("[data-doc-text]");
 const workspace = () => document.querySelector("[data-annotate]");
@@ -62,13 +64,31 @@ function randomId() {
   return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-export function showProblem(text) {
+// Why an action was refused stays readable for a while: the answers to the actions queued
+// behind it would otherwise clear #problems (their out-of-band part) at once.
+const PROBLEM_STAYS_MS = 8000;
+let problem = null;
+
+function writeProblem(text) {
   const region = document.getElementById("problems");
   if (!region) return;
   const p = document.createElement("p");
   p.className = "problem";
   p.textContent = text;
   region.replaceChildren(p);
+}
+
+export function showProblem(text) {
+  writeProblem(text);
+  problem = { text, until: Date.now() + PROBLEM_STAYS_MS };
+}
+
+// After a swap: a message the answer brought starts its own while; otherwise an earlier
+// one still within its while is written back.
+function keepProblem() {
+  const text = document.getElementById("problems")?.textContent.trim();
+  if (text) problem = { text, until: Date.now() + PROBLEM_STAYS_MS };
+  else if (problem && Date.now() < problem.until) writeProblem(problem.text);
 }
 
 // Queue the submission of `form`: its fields now, `fields` over them. With `pending`
@@ -113,19 +133,28 @@ async function pump() {
   sending = true;
   let response = null;
   let html = "";
+  // A server that never answers counts as a failure too (the retry is safe: idempotent).
+  const timeout = new AbortController();
+  const timer = setTimeout(() => timeout.abort(), REQUEST_TIMEOUT_MS);
   try {
     response = await fetch(action.url, {
       method: "POST",
       body,
       credentials: "same-origin",
       headers: { "HX-Request": "true", "HX-Current-URL": location.href },
+      signal: timeout.signal,
     });
     html = await response.text();
   } catch {
-    response = null; // no answer: the connection failed or was cut
+    response = null; // no answer: the connection failed, was cut or timed out
   }
+  clearTimeout(timer);
   sending = false;
-  if (!response || response.status >= 500) {
+  // 502/503/504: a proxy or a server that is down or restarting. A 500 is a fault of
+  // this change on the server: tried a few times, then reported (never retried forever).
+  const transient = !response || response.status >= 502;
+  action.attempts = (action.attempts || 0) + 1;
+  if (transient || (response.status >= 500 && action.attempts < SERVER_ERROR_ATTEMPTS)) {
     retry();
     return;
   }
@@ -158,11 +187,13 @@ function answered(action, response, html) {
     redraw();
     return;
   }
-  if (response.status === 409) setAside.push(...queue.splice(0));
+  // The conflicting action and everything after it were not saved: kept to send again.
+  if (response.status === 409) setAside.push(action, ...queue.splice(0));
   const swappable = response.ok || response.status === 409 || response.status === 422;
   const plain = (response.headers.get("Content-Type") || "").startsWith("text/plain");
   if (!swappable) {
-    showProblem(plain && html.length < 300 ? html : `${message("msgFailed")} ${response.status}`);
+    const short = plain && html.length < 300 && response.status < 500;
+    showProblem(short ? html : `${message("msgFailed")} ${response.status}`);
   }
   const swap = () => {
     if (swappable) swapAnswer(action, response, html);
@@ -180,6 +211,7 @@ function swapAnswer(action, response, html) {
   const root = docText();
   const selection = saveSelection(root);
   htmx.swap(target, html, { swapStyle });
+  keepProblem();
   redraw();
   restoreSelection(docText(), selection);
   settleFocus(action, before, focusedId, response.ok ? response.headers.get("X-Span-Id") : null);

@@ -315,16 +315,43 @@ def test_conflict_sets_queued_actions_aside_and_sends_them_again(
     page.keyboard.press("g")
     page.wait_for_selector("#save-state [data-send-again]")
     assert "changed since you opened it" in page.locator("#problems").text_content()
-    assert "1 changes" in page.locator("#save-state").text_content()
+    assert "2 changes" in page.locator("#save-state").text_content()
     assert stored(seed_document) == {(hammouchi, hammouchi + 5, "PERS")}
     page.locator("#save-state [data-send-again]").click()
     wait_until_saved(page)
-    # The first create met the conflict (the user redoes it, as the message says); the
-    # set-aside one lands on top of the other tab's work.
+    # Both creates land, in order, on top of the other tab's work.
     assert stored(seed_document) == {
         (hammouchi, hammouchi + 5, "PERS"),
+        (paris, paris + 5, "GPE"),
         (france, france + 5, "GPE"),
     }
+
+
+def test_server_fault_is_reported_after_three_attempts_and_the_queue_goes_on(
+    login, live_server, seed_document, annotator
+):
+    text = seed_document.text
+    paris = text.index("باريس")
+    france = text.index("فرنسا")
+    page = open_workspace(login, live_server, annotator, seed_document)
+    faults = []
+
+    def fault_on_paris(route):
+        if route.request.method == "POST" and f"start={paris}&" in (route.request.post_data or ""):
+            faults.append(1)
+            route.fulfill(status=500, body="boom", content_type="text/plain")
+        else:
+            route.continue_()
+
+    page.route(WORKSPACE_POST, fault_on_paris)
+    drag_select(page, paris, paris + 5)
+    page.keyboard.press("g")
+    drag_select(page, france, france + 5)
+    page.keyboard.press("g")
+    wait_until_saved(page)
+    assert len(faults) == 3
+    assert "500" in page.locator("#problems").text_content()
+    assert stored(seed_document) == {(france, france + 5, "GPE")}
 
 
 def test_refused_action_removes_its_pending_mark_and_says_why(
