@@ -126,9 +126,7 @@ def main() -> dict[str, float]:
                 "() => document.querySelector('[data-annotate]').dataset.unsaved === '0'",
                 timeout=60_000,
             )
-            landed = page.locator(
-                "[data-doc-text] [data-span-id][data-label=PERS][tabindex]"
-            ).count()
+            landed = page.locator(persons).count() - before
             browser.close()
     finally:
         server.terminate()
