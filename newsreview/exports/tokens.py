@@ -106,6 +106,27 @@ def split_at(tokens: Sequence[tuple[int, int]], cuts: Iterable[int]) -> list[tup
     return result
 
 
+def boundary_tokens(
+    text: str, spans: Iterable[Any], words: Sequence[tuple[int, int]] | None = None
+) -> list[tuple[int, int]]:
+    """The tokens of FORMATS.md §4 (split alignment): spaCy blank-ar tokens of `text`, cut
+    at every start and end of `spans` that falls inside a token. The CoNLL export and the
+    agreement figures (token-level κ) both tokenise here, so they count the same tokens.
+    `words`: `word_tokens(text)` when the caller already has them (one document, many
+    pairs of layers)."""
+    spans = list(spans)
+    if words is None:
+        words = word_tokens(text)
+    return split_at(words, {s.start for s in spans} | {s.end for s in spans})
+
+
+def flat_tags(starts: Sequence[int], ends: Sequence[int], spans: Iterable[Any]) -> list[str]:
+    """The flat IOB2 column over the tokens (the default CoNLL file's tag column): the
+    outermost spans as `select_levels` chooses them."""
+    levels = select_levels(spans).levels
+    return iob2(starts, ends, levels[0] if levels else [])
+
+
 def token_range(starts: Sequence[int], ends: Sequence[int], start: int, end: int) -> range:
     """Indices of the tokens lying inside `[start, end)`."""
     first = bisect_left(starts, start)
@@ -271,14 +292,12 @@ def tokenise(record: LayerRecord, align: str = "split") -> Tokenised:
     if align not in ALIGN_CHOICES:
         raise ValueError(f"align must be one of {', '.join(ALIGN_CHOICES)}, not {align!r}")
     text = record.text
-    tokens = word_tokens(text)
     entities = list(record.entities)
     triggers = list(record.triggers)
     merged: list[SpanRecord] = []
     untokenised: list[SpanRecord] = []
-    if align == "split":
-        cuts = {s.start for s in entities + triggers} | {s.end for s in entities + triggers}
-        tokens = split_at(tokens, cuts)
+    split = align == "split"
+    tokens = boundary_tokens(text, entities + triggers) if split else word_tokens(text)
     starts: list[int]
     ends: list[int]
     starts, ends = (list(column) for column in zip(*tokens, strict=True)) if tokens else ([], [])

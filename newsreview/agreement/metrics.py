@@ -1,0 +1,244 @@
+"""Inter-annotator agreement, as plain Python (no Django: STYLE.md §2, pure modules).
+
+Two layers of one document are compared with the first as the reference:
+
+* **Span F1**, exact (same start, end and label) and overlap (same label, overlapping
+  offsets, matched one to one, largest overlap first). Precision is the share of the
+  second layer's spans that are matched, recall the share of the reference's; swapping
+  the layers swaps them, F1 stays (2·tp / (|a| + |b|)).
+* **Token-level Cohen's κ** over two tag sequences of equal length (BIO tags made from
+  the same tokens; `newsreview.agreement.services` makes them with the CoNLL tokeniser).
+* **Events**: F1 on triggers `(start, end, type)` and on argument triples
+  `(trigger start, trigger end, event type, role, argument start, argument end)`.
+
+Counts add up over documents (micro-average): an accumulator takes one document at a
+time and keeps only counters, so a project of any size streams through in constant
+memory. Offsets are code points, `[start, end)`, as everywhere (PRODUCT.md).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+Span = tuple[int, int, str]  # (start, end, label)
+ArgumentTriple = tuple[int, int, str, str, int, int]
+
+
+@dataclass(slots=True)
+class LayerData:
+    """What agreement needs of one layer of one document."""
+
+    entities: list[Span] = field(default_factory=list)
+    triggers: list[Span] = field(default_factory=list)
+    arguments: list[ArgumentTriple] = field(default_factory=list)
+
+
+# --- precision, recall, F1 ---------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Counts:
+    """Matched spans, and spans in the reference (`ref`) and in the other layer (`hyp`)."""
+
+    tp: int = 0
+    ref: int = 0
+    hyp: int = 0
+
+    def add(self, other: Counts) -> None:
+        self.tp += other.tp
+        self.ref += other.ref
+        self.hyp += other.hyp
+
+    def scores(self, *, reverse: bool = False) -> dict[str, float | None]:
+        """Precision, recall and F1; None where nothing was there to compare (both layers
+        empty). One side empty and the other not is 0, as scikit-learn and seqeval say."""
+        ref, hyp = (self.hyp, self.ref) if reverse else (self.ref, self.hyp)
+        if ref == 0 and hyp == 0:
+            return {"precision": None, "recall": None, "f1": None}
+        precision = self.tp / hyp if hyp else 0.0
+        recall = self.tp / ref if ref else 0.0
+        return {"precision": precision, "recall": recall, "f1": 2 * self.tp / (ref + hyp)}
+
+
+@dataclass(slots=True)
+class LabelledCounts:
+    """Counts overall and per label."""
+
+    total: Counts = field(default_factory=Counts)
+    labels: dict[str, Counts] = field(default_factory=dict)
+
+    def _label(self, label: str) -> Counts:
+        counts = self.labels.get(label)
+        if counts is None:
+            counts = self.labels[label] = Counts()
+        return counts
+
+    def add_spans(self, ref: Sequence[Span], hyp: Sequence[Span], matched: Iterable[str]) -> None:
+        """Add one document: its reference and other spans and the labels of the matches."""
+        self.total.ref += len(ref)
+        self.total.hyp += len(hyp)
+        for _s, _e, label in ref:
+            self._label(label).ref += 1
+        for _s, _e, label in hyp:
+            self._label(label).hyp += 1
+        for label in matched:
+            self.total.tp += 1
+            self._label(label).tp += 1
+
+    def add(self, other: LabelledCounts) -> None:
+        self.total.add(other.total)
+        for label, counts in other.labels.items():
+            self._label(label).add(counts)
+
+    def result(self, *, reverse: bool = False) -> dict[str, Any]:
+        """`{"precision", "recall", "f1", "per_label": {LABEL: {…, "support"}}}`; support is
+        the number of reference spans of the label (the first layer, or the second when
+        reversed)."""
+        per_label = {}
+        for label in sorted(self.labels):
+            counts = self.labels[label]
+            per_label[label] = {
+                **counts.scores(reverse=reverse),
+                "support": counts.hyp if reverse else counts.ref,
+            }
+        return {**self.total.scores(reverse=reverse), "per_label": per_label}
+
+
+def exact_matches(ref: Sequence[Span], hyp: Sequence[Span]) -> list[str]:
+    """Labels of the spans present in both (as multisets: a layer has no duplicates, but
+    a caller's data might)."""
+    common = Counter(ref) & Counter(hyp)
+    return [label for (_s, _e, label), n in sorted(common.items()) for _ in range(n)]
+
+
+def overlap_matches(ref: Sequence[Span], hyp: Sequence[Span]) -> list[tuple[int, int]]:
+    """One-to-one pairs `(ref index, hyp index)` of spans with the same label whose
+    offsets overlap, the largest overlap first (ties: earlier reference span, then
+    earlier other span), so a span is never matched twice."""
+    by_label: dict[str, list[int]] = {}
+    for j, (_s, _e, label) in enumerate(hyp):
+        by_label.setdefault(label, []).append(j)
+    candidates = []
+    for i, (start, end, label) in enumerate(ref):
+        for j in by_label.get(label, ()):
+            other_start, other_end, _label = hyp[j]
+            overlap = min(end, other_end) - max(start, other_start)
+            if overlap > 0:
+                candidates.append((-overlap, start, end, other_start, other_end, i, j))
+    candidates.sort()
+    used_ref: set[int] = set()
+    used_hyp: set[int] = set()
+    pairs = []
+    for *_key, i, j in candidates:
+        if i not in used_ref and j not in used_hyp:
+            used_ref.add(i)
+            used_hyp.add(j)
+            pairs.append((i, j))
+    return pairs
+
+
+def span_counts(ref: Sequence[Span], hyp: Sequence[Span]) -> tuple[LabelledCounts, LabelledCounts]:
+    """Exact and overlap counts for one document."""
+    exact = LabelledCounts()
+    exact.add_spans(ref, hyp, exact_matches(ref, hyp))
+    overlap = LabelledCounts()
+    overlap.add_spans(ref, hyp, [ref[i][2] for i, _j in overlap_matches(ref, hyp)])
+    return exact, overlap
+
+
+def tuple_counts(ref: Iterable[tuple], hyp: Iterable[tuple]) -> Counts:
+    """Exact-match counts of two multisets of tuples (event triggers, argument triples)."""
+    a, b = Counter(ref), Counter(hyp)
+    return Counts(tp=sum((a & b).values()), ref=sum(a.values()), hyp=sum(b.values()))
+
+
+# --- Cohen's kappa -----------------------------------------------------------------------
+
+
+def confusion(tags_a: Sequence[str], tags_b: Sequence[str]) -> Counter[tuple[str, str]]:
+    if len(tags_a) != len(tags_b):
+        raise ValueError(f"tag sequences differ in length ({len(tags_a)} and {len(tags_b)})")
+    return Counter(zip(tags_a, tags_b, strict=True))
+
+
+def kappa(table: Counter[tuple[str, str]]) -> float | None:
+    """Cohen's κ from a confusion table of (tag of a, tag of b) → count. None when it is
+    undefined: no tokens, or both annotators used one and the same tag everywhere
+    (chance agreement 1)."""
+    n = sum(table.values())
+    if n == 0:
+        return None
+    observed = sum(count for (a, b), count in table.items() if a == b) / n
+    rows: Counter[str] = Counter()
+    columns: Counter[str] = Counter()
+    for (a, b), count in table.items():
+        rows[a] += count
+        columns[b] += count
+    expected = sum(rows[tag] * columns[tag] for tag in rows) / (n * n)
+    if expected >= 1:
+        return None
+    return (observed - expected) / (1 - expected)
+
+
+def cohen_kappa(tags_a: Sequence[str], tags_b: Sequence[str]) -> float | None:
+    return kappa(confusion(tags_a, tags_b))
+
+
+# --- a pair of layers over many documents -------------------------------------------------
+
+
+@dataclass(slots=True)
+class PairAgreement:
+    """Everything two layers agree on, summed over the documents they share."""
+
+    exact: LabelledCounts = field(default_factory=LabelledCounts)
+    overlap: LabelledCounts = field(default_factory=LabelledCounts)
+    tokens: Counter[tuple[str, str]] = field(default_factory=Counter)
+    triggers: Counts = field(default_factory=Counts)
+    arguments: Counts = field(default_factory=Counts)
+    documents: int = 0
+
+    def add_document(
+        self,
+        a: LayerData,
+        b: LayerData,
+        tags: tuple[Sequence[str], Sequence[str]] | None = None,
+    ) -> None:
+        """One shared document, `a` the reference; `tags` the two BIO tag sequences over
+        the same tokens (None: κ leaves this document out)."""
+        exact, overlap = span_counts(a.entities, b.entities)
+        self.exact.add(exact)
+        self.overlap.add(overlap)
+        if tags is not None:
+            self.tokens.update(confusion(*tags))
+        self.triggers.add(tuple_counts(a.triggers, b.triggers))
+        self.arguments.add(tuple_counts(a.arguments, b.arguments))
+        self.documents += 1
+
+    def add(self, other: PairAgreement) -> None:
+        self.exact.add(other.exact)
+        self.overlap.add(other.overlap)
+        self.tokens.update(other.tokens)
+        self.triggers.add(other.triggers)
+        self.arguments.add(other.arguments)
+        self.documents += other.documents
+
+    def result(self, *, reverse: bool = False) -> dict[str, Any]:
+        """The figures (`agreement --json`'s value for the pair). `reverse` reads the pair
+        the other way round (the second layer as reference): precision and recall swap."""
+        tokens = self.tokens
+        if reverse:
+            tokens = Counter({(b, a): n for (a, b), n in tokens.items()})
+        return {
+            "exact": self.exact.result(reverse=reverse),
+            "overlap": self.overlap.result(reverse=reverse),
+            "token_kappa": kappa(tokens),
+            "events": {
+                "trigger": self.triggers.scores(reverse=reverse),
+                "arguments": self.arguments.scores(reverse=reverse),
+            },
+            "documents": self.documents,
+        }
