@@ -228,9 +228,7 @@ def test_exact_span_f1_equals_seqeval_on_the_same_tags(seed):
     assert ours["precision"] == pytest.approx(
         precision_score([true], [pred], mode="strict", scheme=IOB2)
     )
-    assert ours["recall"] == pytest.approx(
-        recall_score([true], [pred], mode="strict", scheme=IOB2)
-    )
+    assert ours["recall"] == pytest.approx(recall_score([true], [pred], mode="strict", scheme=IOB2))
     report = classification_report(
         [true], [pred], mode="strict", scheme=IOB2, output_dict=True, zero_division=0
     )

@@ -75,9 +75,7 @@ def test_a_pair_with_no_shared_document_is_absent_not_zero(project, team, headli
     assert "bob|carol" not in figures
 
 
-def test_each_annotator_is_compared_with_gold_under_the_key_name_gold(
-    project, team, headline_doc
-):
+def test_each_annotator_is_compared_with_gold_under_the_key_name_gold(project, team, headline_doc):
     layer_with(headline_doc, team["alice"], ALICE)
     layer_with(headline_doc, team["rev"], ALICE[:2], gold=True)
     figures = run_json("--project", project.slug)

@@ -40,8 +40,7 @@ def documents(project):
 
 def loads(project):
     return {
-        name: Assignment.objects.filter(document__project=project, annotator__username=name)
-        .count()
+        name: Assignment.objects.filter(document__project=project, annotator__username=name).count()
         for name in ("a1", "a2", "a3")
     }
 

@@ -13,7 +13,7 @@ from newsreview.projects.assignments import assign_documents, unassign_documents
 from newsreview.projects.models import AssignmentMode
 from tests.factories import DocumentFactory
 from tests.security.conftest import World
-from tests.security.test_permission_matrix import ROUTES, QUERY, database_state, url_for
+from tests.security.test_permission_matrix import QUERY, ROUTES, database_state, url_for
 
 DOCUMENT_ROUTES = [r for r in ROUTES if "document_id" in r.params]
 
@@ -90,7 +90,9 @@ def test_document_list_shows_an_annotator_only_their_documents(world):
     assigned_mode(world)
     annotator, manager = world.user("annotator"), world.user("manager")
     mine = DocumentFactory(project=world.news.project, title="وثيقتي")
-    assign_documents(project=world.news.project, documents=[mine], annotators=[annotator], by=manager)
+    assign_documents(
+        project=world.news.project, documents=[mine], annotators=[annotator], by=manager
+    )
     response = client_of(annotator).get(reverse("documents:document-list", args=["news"]))
     rows = [d.pk for d in response.context["page"]]
     assert rows == [mine.pk]
