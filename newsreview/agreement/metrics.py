@@ -7,7 +7,8 @@ Two layers of one document are compared with the first as the reference:
   second layer's spans that are matched, recall the share of the reference's; swapping
   the layers swaps them, F1 stays (2·tp / (|a| + |b|)).
 * **Token-level Cohen's κ** over two tag sequences of equal length (BIO tags made from
-  the same tokens; `newsreview.agreement.services` makes them with the CoNLL tokeniser).
+  the same tokens; `newsreview.agreement.services` makes them with the CoNLL tokeniser,
+  splitting a document's tokens at the span boundaries of all its compared layers).
 * **Events**: F1 on triggers `(start, end, type)` and on argument triples
   `(trigger start, trigger end, event type, role, argument start, argument end)`.
 
@@ -65,41 +66,45 @@ class Counts:
 
 @dataclass(slots=True)
 class LabelledCounts:
-    """Counts overall and per label."""
+    """Counts overall and per label (kept as three counters by label: adding a document
+    is a few C-level counter updates, whatever its number of spans)."""
 
-    total: Counts = field(default_factory=Counts)
-    labels: dict[str, Counts] = field(default_factory=dict)
+    tp: Counter[str] = field(default_factory=Counter)
+    ref: Counter[str] = field(default_factory=Counter)
+    hyp: Counter[str] = field(default_factory=Counter)
 
-    def _label(self, label: str) -> Counts:
-        counts = self.labels.get(label)
-        if counts is None:
-            counts = self.labels[label] = Counts()
-        return counts
+    @property
+    def total(self) -> Counts:
+        return Counts(
+            tp=sum(self.tp.values()), ref=sum(self.ref.values()), hyp=sum(self.hyp.values())
+        )
+
+    @property
+    def labels(self) -> dict[str, Counts]:
+        return {
+            label: Counts(self.tp[label], self.ref[label], self.hyp[label])
+            for label in self.ref.keys() | self.hyp.keys()
+        }
 
     def add_spans(self, ref: Sequence[Span], hyp: Sequence[Span], matched: Iterable[str]) -> None:
         """Add one document: its reference and other spans and the labels of the matches."""
-        self.total.ref += len(ref)
-        self.total.hyp += len(hyp)
-        for _s, _e, label in ref:
-            self._label(label).ref += 1
-        for _s, _e, label in hyp:
-            self._label(label).hyp += 1
-        for label in matched:
-            self.total.tp += 1
-            self._label(label).tp += 1
+        self.ref.update([span[2] for span in ref])
+        self.hyp.update([span[2] for span in hyp])
+        self.tp.update(matched)
 
     def add(self, other: LabelledCounts) -> None:
-        self.total.add(other.total)
-        for label, counts in other.labels.items():
-            self._label(label).add(counts)
+        self.tp.update(other.tp)
+        self.ref.update(other.ref)
+        self.hyp.update(other.hyp)
 
     def result(self, *, reverse: bool = False) -> dict[str, Any]:
         """`{"precision", "recall", "f1", "per_label": {LABEL: {…, "support"}}}`; support is
         the number of reference spans of the label (the first layer, or the second when
         reversed)."""
         per_label = {}
-        for label in sorted(self.labels):
-            counts = self.labels[label]
+        labels = self.labels
+        for label in sorted(labels):
+            counts = labels[label]
             per_label[label] = {
                 **counts.scores(reverse=reverse),
                 "support": counts.hyp if reverse else counts.ref,
@@ -116,22 +121,36 @@ def exact_matches(ref: Sequence[Span], hyp: Sequence[Span]) -> list[str]:
 
 def overlap_matches(ref: Sequence[Span], hyp: Sequence[Span]) -> list[tuple[int, int]]:
     """One-to-one pairs `(ref index, hyp index)` of spans with the same label whose
-    offsets overlap, the largest overlap first (ties: earlier reference span, then
-    earlier other span), so a span is never matched twice."""
+    offsets overlap, the largest overlap first, so a span is never matched twice. Ties
+    go to identical spans, then to the earlier reference span, then the earlier other.
+
+    Identical spans are paired first, without a search: no pair can overlap either of
+    them by more than their own length, and the tie rule gives them that length first.
+    Only what remains (the disagreements, usually few) is compared pairwise."""
+    pairs: list[tuple[int, int]] = []
+    used_ref: set[int] = set()
+    used_hyp: set[int] = set()
+    position = {span: j for j, span in reversed(list(enumerate(hyp)))}
+    for i, span in enumerate(ref):
+        j = position.get(span)
+        if j is not None and j not in used_hyp:
+            used_ref.add(i)
+            used_hyp.add(j)
+            pairs.append((i, j))
     by_label: dict[str, list[int]] = {}
     for j, (_s, _e, label) in enumerate(hyp):
-        by_label.setdefault(label, []).append(j)
+        if j not in used_hyp:
+            by_label.setdefault(label, []).append(j)
     candidates = []
     for i, (start, end, label) in enumerate(ref):
+        if i in used_ref:
+            continue
         for j in by_label.get(label, ()):
             other_start, other_end, _label = hyp[j]
             overlap = min(end, other_end) - max(start, other_start)
             if overlap > 0:
                 candidates.append((-overlap, start, end, other_start, other_end, i, j))
     candidates.sort()
-    used_ref: set[int] = set()
-    used_hyp: set[int] = set()
-    pairs = []
     for *_key, i, j in candidates:
         if i not in used_ref and j not in used_hyp:
             used_ref.add(i)
@@ -187,6 +206,21 @@ def cohen_kappa(tags_a: Sequence[str], tags_b: Sequence[str]) -> float | None:
     return kappa(confusion(tags_a, tags_b))
 
 
+def sparse_confusion(
+    tokens: int, tags_a: dict[int, str], tags_b: dict[int, str], outside: str = "O"
+) -> Counter[tuple[str, str]]:
+    """The confusion table of two tag sequences of `tokens` tokens given as their tags
+    other than `outside` by token index: the same table as `confusion` on the full
+    sequences, without walking the tokens that are outside in both."""
+    table: Counter[tuple[str, str]] = Counter()
+    for i in tags_a.keys() | tags_b.keys():
+        table[(tags_a.get(i, outside), tags_b.get(i, outside))] += 1
+    both_outside = tokens - len(tags_a.keys() | tags_b.keys())
+    if both_outside:
+        table[(outside, outside)] += both_outside
+    return table
+
+
 # --- a pair of layers over many documents -------------------------------------------------
 
 
@@ -206,14 +240,19 @@ class PairAgreement:
         a: LayerData,
         b: LayerData,
         tags: tuple[Sequence[str], Sequence[str]] | None = None,
+        *,
+        table: Counter[tuple[str, str]] | None = None,
     ) -> None:
         """One shared document, `a` the reference; `tags` the two BIO tag sequences over
-        the same tokens (None: κ leaves this document out)."""
+        the same tokens, or `table` their confusion table (neither: κ leaves this
+        document out)."""
         exact, overlap = span_counts(a.entities, b.entities)
         self.exact.add(exact)
         self.overlap.add(overlap)
         if tags is not None:
             self.tokens.update(confusion(*tags))
+        if table is not None:
+            self.tokens.update(table)
         self.triggers.add(tuple_counts(a.triggers, b.triggers))
         self.arguments.add(tuple_counts(a.arguments, b.arguments))
         self.documents += 1

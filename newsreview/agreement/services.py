@@ -26,10 +26,10 @@ from django.db.models.functions import Cast, Coalesce
 
 from newsreview.annotations.models import AnnotationLayer, Argument, Span
 from newsreview.documents.models import Document
-from newsreview.exports.tokens import boundary_tokens, flat_tags, word_tokens
+from newsreview.exports.tokens import boundary_tokens, flat_tags
 from newsreview.projects.models import EntityType, EventType, Project, RoleType
 
-from .metrics import LayerData, PairAgreement
+from .metrics import LayerData, PairAgreement, sparse_confusion
 
 GOLD = "gold"
 CHUNK = 500
@@ -134,17 +134,17 @@ def _participating() -> Q:
 
 
 def _chunk_layers(
-    document_ids: Sequence[int], labels: tuple[dict[int, str], dict[int, str], dict[int, str]]
+    chosen: QuerySet[AnnotationLayer],
+    labels: tuple[dict[int, str], dict[int, str], dict[int, str]],
 ) -> dict[int, list[LayerView]]:
-    """Per document id, its participating layers with their spans and arguments: three
-    queries for the whole chunk."""
+    """Per document id, the participating layers among `chosen` with their spans and
+    arguments: three queries for the whole chunk. Spans and arguments are selected by
+    subquery, not by a list of ids (a long IN list costs more to send than to run)."""
     entity_keys, event_keys, role_keys = labels
+    chosen = chosen.filter(_participating())
     layers: dict[int, tuple[int, str]] = {}
-    for pk, document_id, kind, username in (
-        AnnotationLayer.objects.filter(document_id__in=document_ids)
-        .filter(_participating())
-        .order_by()
-        .values_list("pk", "document_id", "kind", "owner__username")
+    for pk, document_id, kind, username in chosen.order_by().values_list(
+        "pk", "document_id", "kind", "owner__username"
     ):
         layers[pk] = (document_id, GOLD if kind == AnnotationLayer.Kind.GOLD else username)
     data: dict[int, LayerView] = {
@@ -152,11 +152,13 @@ def _chunk_layers(
     }
     offsets: dict[int, tuple[int, int]] = {}
     for pk, layer_id, start, end, entity_id, event_id in (
-        Span.objects.filter(layer_id__in=list(layers))
+        Span.objects.filter(layer__in=chosen.values("pk"))
         .order_by()
         .values_list("pk", "layer_id", "start", "end", "entity_type_id", "event_type_id")
     ):
-        view = data[layer_id]
+        view = data.get(layer_id)
+        if view is None:
+            continue  # a layer that changed status between the two queries
         offsets[pk] = (start, end)
         if entity_id is not None:
             span = TagSpan(start, end, entity_keys.get(entity_id, "?"), "entity")
@@ -167,13 +169,13 @@ def _chunk_layers(
             view.data.triggers.append((start, end, span.label))
         view.cuts.append(span)
     for layer_id, trigger_id, type_id, role_id, span_id in (
-        Argument.objects.filter(event__layer_id__in=list(layers))
+        Argument.objects.filter(event__layer__in=chosen.values("pk"))
         .order_by()
         .values_list("event__layer_id", "event__trigger_id", "event__event_type_id", "role_id",
                      "span_id")
     ):  # fmt: skip
         trigger, argument = offsets.get(trigger_id), offsets.get(span_id)
-        if trigger is None or argument is None:
+        if trigger is None or argument is None or layer_id not in data:
             continue
         data[layer_id].data.arguments.append(
             (*trigger, event_keys.get(type_id, "?"), role_keys.get(role_id, "?"), *argument)
@@ -184,15 +186,15 @@ def _chunk_layers(
     return by_document
 
 
-def _pair_tags(
-    text: str, words: list[tuple[int, int]], a: LayerView, b: LayerView
-) -> tuple[list[str], list[str]]:
-    """BIO tags of both layers over the same tokens: the CoNLL export's tokens, split at
-    every span boundary of either layer (FORMATS.md §4, through exports.tokens)."""
-    tokens = boundary_tokens(text, a.cuts + b.cuts, words)
+def document_tags(text: str, views: list[LayerView]) -> tuple[int, list[dict[int, str]]]:
+    """The document's tokens as the CoNLL export makes them (FORMATS.md §4, through
+    `exports.tokens`: spaCy blank-ar tokens split at span boundaries), split at every
+    span boundary of every participating layer, so all its pairs count the same tokens;
+    and each layer's flat BIO tags over them (those other than O, by token index)."""
+    tokens = boundary_tokens(text, [span for view in views for span in view.cuts])
     starts = [start for start, _end in tokens]
     ends = [end for _start, end in tokens]
-    return flat_tags(starts, ends, a.tag_spans), flat_tags(starts, ends, b.tag_spans)
+    return len(tokens), [flat_tags(starts, ends, view.tag_spans) for view in views]
 
 
 def document_pairs(
@@ -202,12 +204,13 @@ def document_pairs(
     PairAgreement keyed like `agreement --json`."""
     if len(views) < 2:
         return
-    words = word_tokens(text)
-    for first, second in combinations(views, 2):
+    count, tags = document_tags(text, views)
+    for (i, first), (j, second) in combinations(enumerate(views), 2):
         key = pair_key(first.name, second.name)
-        a, b = (first, second) if key[0] == first.name else (second, first)
+        if key[0] != first.name:
+            (i, first), (j, second) = (j, second), (i, first)
         pair = PairAgreement()
-        pair.add_document(a.data, b.data, _pair_tags(text, words, a, b))
+        pair.add_document(first.data, second.data, table=sparse_confusion(count, tags[i], tags[j]))
         yield key, pair
 
 
@@ -229,7 +232,8 @@ def compute_agreement(
     `lowest`: how many documents with the lowest agreement between annotators to keep."""
     labels = _labels(project)
     queryset = documents_in(project, documents=documents, date_from=date_from, date_to=date_to)
-    # Only documents that have two participating layers can contribute a pair.
+    filtered = documents is not None or date_from is not None or date_to is not None
+    # Only documents that have a participating layer can contribute a pair.
     ids = list(
         queryset.filter(
             pk__in=AnnotationLayer.objects.filter(document__project=project)
@@ -242,10 +246,14 @@ def compute_agreement(
     result = ProjectAgreement()
     worst: list[tuple[float, float, int, int, str]] = []  # a max-heap of the lowest, negated
     for chunk in _chunks(ids, chunk_size):
-        by_document = _chunk_layers(chunk, labels)
-        texts = (
-            Document.objects.filter(pk__in=chunk).order_by("pk").values_list("pk", "text", "title")
+        # Each chunk is a range of ids (narrowed by the filter when there is one).
+        in_range = Document.objects.filter(project=project, pk__gte=chunk[0], pk__lte=chunk[-1])
+        if filtered:
+            in_range = in_range.filter(pk__in=queryset.values("pk"))
+        by_document = _chunk_layers(
+            AnnotationLayer.objects.filter(document__in=in_range.values("pk")), labels
         )
+        texts = in_range.order_by("pk").values_list("pk", "text", "title")
         for document_id, text, title in texts:
             views = by_document.get(document_id, [])
             if not views:
@@ -281,7 +289,8 @@ def compute_agreement(
 def document_agreement(document: Document) -> dict[str, Any]:
     """The figures of one document (the curation page shows them): `{"a|b": {...}}` with
     the same shape as `agreement --json`, over the same participating layers."""
-    project = document.project
-    views = _chunk_layers([document.pk], _labels(project)).get(document.pk, [])
+    views = _chunk_layers(
+        AnnotationLayer.objects.filter(document=document), _labels(document.project)
+    ).get(document.pk, [])
     pairs = dict(document_pairs(document.text, views))
     return {f"{a}|{b}": pairs[(a, b)].result() for a, b in sorted(pairs)}

@@ -120,11 +120,12 @@ def boundary_tokens(
     return split_at(words, {s.start for s in spans} | {s.end for s in spans})
 
 
-def flat_tags(starts: Sequence[int], ends: Sequence[int], spans: Iterable[Any]) -> list[str]:
-    """The flat IOB2 column over the tokens (the default CoNLL file's tag column): the
-    outermost spans as `select_levels` chooses them."""
+def flat_tags(starts: Sequence[int], ends: Sequence[int], spans: Iterable[Any]) -> dict[int, str]:
+    """The flat IOB2 column over the tokens (the default CoNLL file's tag column: the
+    outermost spans as `select_levels` chooses them), as its tags other than O by token
+    index (`iob2` fills in the O)."""
     levels = select_levels(spans).levels
-    return iob2(starts, ends, levels[0] if levels else [])
+    return iob2_sparse(starts, ends, levels[0] if levels else [])
 
 
 def token_range(starts: Sequence[int], ends: Sequence[int], start: int, end: int) -> range:
@@ -159,6 +160,12 @@ def select_levels(spans: Iterable[SpanRecord]) -> Selection:
     """Longest first, then leftmost (then label, for determinism): each span goes one
     level below the deepest chosen span containing it; a span crossing a chosen one
     (overlapping without either containing the other) is dropped."""
+    spans = list(spans)
+    ordered = sorted(spans, key=lambda s: (s.start, -s.end, s.label))
+    if all(a.end <= b.start for a, b in zip(ordered, ordered[1:])):  # noqa: B905
+        # No two spans overlap (the usual layer): all are outermost, nothing is dropped.
+        # The same answer as below, without comparing every pair.
+        return Selection(levels=[ordered] if ordered else [])
     selection = Selection()
     chosen: list[tuple[SpanRecord, int]] = []
     for span in sorted(spans, key=lambda s: (s.start - s.end, s.start, s.label, s.kind)):
@@ -183,16 +190,28 @@ def select_levels(spans: Iterable[SpanRecord]) -> Selection:
     return selection
 
 
-def iob2(starts: Sequence[int], ends: Sequence[int], spans: Iterable[SpanRecord]) -> list[str]:
-    """IOB2 tags over the tokens for non-overlapping `spans` (one level)."""
-    tags = ["O"] * len(starts)
+def iob2_sparse(
+    starts: Sequence[int], ends: Sequence[int], spans: Iterable[SpanRecord]
+) -> dict[int, str]:
+    """The tags that are not O, by token index, for non-overlapping `spans` (one level).
+    Agreement reads these directly: most tokens of a document are O in every layer."""
+    tags: dict[int, str] = {}
     for span in spans:
         inside = token_range(starts, ends, span.start, span.end)
         if not inside:
             continue
         tags[inside[0]] = f"B-{span.label}"
+        inner = f"I-{span.label}"
         for i in inside[1:]:
-            tags[i] = f"I-{span.label}"
+            tags[i] = inner
+    return tags
+
+
+def iob2(starts: Sequence[int], ends: Sequence[int], spans: Iterable[SpanRecord]) -> list[str]:
+    """IOB2 tags over the tokens for non-overlapping `spans` (one level)."""
+    tags = ["O"] * len(starts)
+    for i, tag in iob2_sparse(starts, ends, spans).items():
+        tags[i] = tag
     return tags
 
 

@@ -15,8 +15,10 @@ from newsreview.agreement.metrics import (
     LayerData,
     PairAgreement,
     cohen_kappa,
+    confusion,
     overlap_matches,
     span_counts,
+    sparse_confusion,
     tuple_counts,
 )
 from newsreview.exports.tokens import iob2
@@ -237,3 +239,21 @@ def test_exact_span_f1_equals_seqeval_on_the_same_tags(seed):
             continue  # seqeval reports only labels of the reference
         assert scores["f1"] == pytest.approx(report[label]["f1-score"])
         assert scores["support"] == report[label]["support"]
+
+
+def test_identical_spans_win_a_tie_in_overlap():
+    ref = [(0, 10, "X"), (5, 10, "X")]
+    hyp = [(5, 10, "X")]
+    # Both reference spans overlap the other span by 5: the identical one takes it.
+    assert overlap_matches(ref, hyp) == [(1, 0)]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_sparse_confusion_equals_the_full_table(seed):
+    rng = random.Random(seed)
+    tags = ["O", "O", "O", "B-PERS", "I-PERS", "B-GPE"]
+    a = [rng.choice(tags) for _ in range(100)]
+    b = [rng.choice(tags) for _ in range(100)]
+    sparse_a = {i: t for i, t in enumerate(a) if t != "O"}
+    sparse_b = {i: t for i, t in enumerate(b) if t != "O"}
+    assert sparse_confusion(100, sparse_a, sparse_b) == confusion(a, b)
