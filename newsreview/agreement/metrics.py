@@ -242,13 +242,15 @@ class PairAgreement:
         tags: tuple[Sequence[str], Sequence[str]] | None = None,
         *,
         table: Counter[tuple[str, str]] | None = None,
-    ) -> None:
+    ) -> tuple[Counts, Counts]:
         """One shared document, `a` the reference; `tags` the two BIO tag sequences over
         the same tokens, or `table` their confusion table (neither: κ leaves this
-        document out)."""
-        exact, overlap = span_counts(a.entities, b.entities)
-        self.exact.add(exact)
-        self.overlap.add(overlap)
+        document out). Returns this document's exact and overlap span counts."""
+        ref, hyp = a.entities, b.entities
+        exact = exact_matches(ref, hyp)
+        overlap = [ref[i][2] for i, _j in overlap_matches(ref, hyp)]
+        self.exact.add_spans(ref, hyp, exact)
+        self.overlap.add_spans(ref, hyp, overlap)
         if tags is not None:
             self.tokens.update(confusion(*tags))
         if table is not None:
@@ -256,6 +258,10 @@ class PairAgreement:
         self.triggers.add(tuple_counts(a.triggers, b.triggers))
         self.arguments.add(tuple_counts(a.arguments, b.arguments))
         self.documents += 1
+        return (
+            Counts(len(exact), len(ref), len(hyp)),
+            Counts(len(overlap), len(ref), len(hyp)),
+        )
 
     def add(self, other: PairAgreement) -> None:
         self.exact.add(other.exact)

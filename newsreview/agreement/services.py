@@ -26,23 +26,35 @@ from django.db.models.functions import Cast, Coalesce
 
 from newsreview.annotations.models import AnnotationLayer, Argument, Span
 from newsreview.documents.models import Document
-from newsreview.exports.tokens import boundary_tokens, flat_tags
+from newsreview.exports.tokens import BoundaryTokens
 from newsreview.projects.models import EntityType, EventType, Project, RoleType
 
-from .metrics import LayerData, PairAgreement, sparse_confusion
+from .metrics import Counts, LayerData, PairAgreement, sparse_confusion
 
 GOLD = "gold"
 CHUNK = 500
 SUBMITTED = (AnnotationLayer.Status.DONE, AnnotationLayer.Status.REVIEWED)
 
 
-class TagSpan(NamedTuple):
-    """A span as the shared tokeniser reads it (`start`, `end`, `label`, `kind`)."""
-
+class _Offsets(NamedTuple):
     start: int
     end: int
     label: str
-    kind: str
+
+
+class EntitySpan(_Offsets):
+    """An entity span: a `(start, end, label)` tuple, as the metrics compare them, which
+    the shared tokeniser also reads (`start`, `end`, `label`, `kind`)."""
+
+    __slots__ = ()
+    kind = "entity"
+
+
+class TriggerSpan(_Offsets):
+    """An event trigger: `(start, end, event type)`."""
+
+    __slots__ = ()
+    kind = "trigger"
 
 
 @dataclass(slots=True)
@@ -50,9 +62,12 @@ class LayerView:
     """One participating layer of one document."""
 
     name: str  # the annotator's username, or "gold"
-    data: LayerData
-    cuts: list[TagSpan]  # every span (entities and triggers): where tokens are split
-    tag_spans: list[TagSpan]  # the entity spans the BIO tags come from
+    data: LayerData  # entities (EntitySpan), triggers (TriggerSpan), argument triples
+
+    @property
+    def cuts(self) -> list[_Offsets]:
+        """Every span (entities and triggers): where tokens are split."""
+        return self.data.entities + self.data.triggers
 
 
 def pair_key(a: str, b: str) -> tuple[str, str]:
@@ -142,47 +157,38 @@ def _chunk_layers(
     subquery, not by a list of ids (a long IN list costs more to send than to run)."""
     entity_keys, event_keys, role_keys = labels
     chosen = chosen.filter(_participating())
-    layers: dict[int, tuple[int, str]] = {}
+    views: dict[int, LayerView] = {}
+    by_document: dict[int, list[LayerView]] = {}
     for pk, document_id, kind, username in chosen.order_by().values_list(
         "pk", "document_id", "kind", "owner__username"
     ):
-        layers[pk] = (document_id, GOLD if kind == AnnotationLayer.Kind.GOLD else username)
-    data: dict[int, LayerView] = {
-        pk: LayerView(name, LayerData(), [], []) for pk, (_d, name) in layers.items()
-    }
-    offsets: dict[int, tuple[int, int]] = {}
-    for pk, layer_id, start, end, entity_id, event_id in (
+        view = views[pk] = LayerView(
+            GOLD if kind == AnnotationLayer.Kind.GOLD else username, LayerData()
+        )
+        by_document.setdefault(document_id, []).append(view)
+    for layer_id, start, end, entity_id, event_id in (
         Span.objects.filter(layer__in=chosen.values("pk"))
         .order_by()
-        .values_list("pk", "layer_id", "start", "end", "entity_type_id", "event_type_id")
+        .values_list("layer_id", "start", "end", "entity_type_id", "event_type_id")
     ):
-        view = data.get(layer_id)
+        view = views.get(layer_id)
         if view is None:
             continue  # a layer that changed status between the two queries
-        offsets[pk] = (start, end)
         if entity_id is not None:
-            span = TagSpan(start, end, entity_keys.get(entity_id, "?"), "entity")
-            view.data.entities.append((start, end, span.label))
-            view.tag_spans.append(span)
+            view.data.entities.append(EntitySpan(start, end, entity_keys.get(entity_id, "?")))
         else:
-            span = TagSpan(start, end, event_keys.get(event_id, "?"), "trigger")
-            view.data.triggers.append((start, end, span.label))
-        view.cuts.append(span)
-    for layer_id, trigger_id, type_id, role_id, span_id in (
+            view.data.triggers.append(TriggerSpan(start, end, event_keys.get(event_id, "?")))
+    for layer_id, *trigger, type_id, role_id, start, end in (
         Argument.objects.filter(event__layer__in=chosen.values("pk"))
         .order_by()
-        .values_list("event__layer_id", "event__trigger_id", "event__event_type_id", "role_id",
-                     "span_id")
+        .values_list("event__layer_id", "event__trigger__start", "event__trigger__end",
+                     "event__event_type_id", "role_id", "span__start", "span__end")
     ):  # fmt: skip
-        trigger, argument = offsets.get(trigger_id), offsets.get(span_id)
-        if trigger is None or argument is None or layer_id not in data:
-            continue
-        data[layer_id].data.arguments.append(
-            (*trigger, event_keys.get(type_id, "?"), role_keys.get(role_id, "?"), *argument)
-        )
-    by_document: dict[int, list[LayerView]] = {}
-    for pk, (document_id, _name) in layers.items():
-        by_document.setdefault(document_id, []).append(data[pk])
+        view = views.get(layer_id)
+        if view is not None:
+            view.data.arguments.append(
+                (*trigger, event_keys.get(type_id, "?"), role_keys.get(role_id, "?"), start, end)
+            )
     return by_document
 
 
@@ -191,27 +197,31 @@ def document_tags(text: str, views: list[LayerView]) -> tuple[int, list[dict[int
     `exports.tokens`: spaCy blank-ar tokens split at span boundaries), split at every
     span boundary of every participating layer, so all its pairs count the same tokens;
     and each layer's flat BIO tags over them (those other than O, by token index)."""
-    tokens = boundary_tokens(text, [span for view in views for span in view.cuts])
-    starts = [start for start, _end in tokens]
-    ends = [end for _start, end in tokens]
-    return len(tokens), [flat_tags(starts, ends, view.tag_spans) for view in views]
+    tokens = BoundaryTokens(text, [span for view in views for span in view.cuts])
+    return tokens.count, [tokens.flat_tags(view.data.entities) for view in views]
 
 
-def document_pairs(
-    text: str, views: list[LayerView]
-) -> Iterator[tuple[tuple[str, str], PairAgreement]]:
-    """Every pair of participating layers of one document, each as a one-document
-    PairAgreement keyed like `agreement --json`."""
+def add_document_pairs(
+    text: str, views: list[LayerView], pairs: dict[tuple[str, str], PairAgreement]
+) -> list[tuple[tuple[str, str], Counts, Counts]]:
+    """Add every pair of participating layers of one document to `pairs` (keyed like
+    `agreement --json`); this document's exact and overlap counts per pair."""
     if len(views) < 2:
-        return
+        return []
     count, tags = document_tags(text, views)
+    added = []
     for (i, first), (j, second) in combinations(enumerate(views), 2):
         key = pair_key(first.name, second.name)
         if key[0] != first.name:
             (i, first), (j, second) = (j, second), (i, first)
-        pair = PairAgreement()
-        pair.add_document(first.data, second.data, table=sparse_confusion(count, tags[i], tags[j]))
-        yield key, pair
+        pair = pairs.get(key)
+        if pair is None:
+            pair = pairs[key] = PairAgreement()
+        exact, overlap = pair.add_document(
+            first.data, second.data, table=sparse_confusion(count, tags[i], tags[j])
+        )
+        added.append((key, exact, overlap))
+    return added
 
 
 def _chunks(ids: Sequence[int], size: int) -> Iterator[Sequence[int]]:
@@ -260,14 +270,10 @@ def compute_agreement(
                 continue
             result.documents += 1
             exact_scores, overlap_scores = [], []
-            for key, pair in document_pairs(text, views):
-                total = result.pairs.get(key)
-                if total is None:
-                    total = result.pairs[key] = PairAgreement()
-                total.add(pair)
+            for key, exact_counts, overlap_counts in add_document_pairs(text, views, result.pairs):
                 if GOLD not in key:
-                    exact = pair.exact.total.scores()["f1"]
-                    overlap = pair.overlap.total.scores()["f1"]
+                    exact = exact_counts.scores()["f1"]
+                    overlap = overlap_counts.scores()["f1"]
                     if exact is not None and overlap is not None:
                         exact_scores.append(exact)
                         overlap_scores.append(overlap)
@@ -292,5 +298,6 @@ def document_agreement(document: Document) -> dict[str, Any]:
     views = _chunk_layers(
         AnnotationLayer.objects.filter(document=document), _labels(document.project)
     ).get(document.pk, [])
-    pairs = dict(document_pairs(document.text, views))
+    pairs: dict[tuple[str, str], PairAgreement] = {}
+    add_document_pairs(document.text, views, pairs)
     return {f"{a}|{b}": pairs[(a, b)].result() for a, b in sorted(pairs)}

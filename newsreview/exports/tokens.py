@@ -72,6 +72,12 @@ def _run_tokens(run: str) -> tuple[tuple[int, int], ...]:
 def word_tokens(text: str) -> list[tuple[int, int]]:
     """spaCy blank-ar tokens of `text` as `(start, end)` code point offsets, whitespace
     tokens left out."""
+    starts, ends = word_bounds(text)
+    return list(zip(starts, ends))  # noqa: B905
+
+
+def word_bounds(text: str) -> tuple[list[int], list[int]]:
+    """`word_tokens` as two sorted lists, the starts and the ends."""
     # Runs are cut at every single whitespace character (an empty run between two of them
     # has no token), with C-level splits and sums: the per-token Python work is what an
     # export spends its time on. Only runs never seen before reach spaCy.
@@ -85,7 +91,10 @@ def word_tokens(text: str) -> list[tuple[int, int]]:
         for i, piece in enumerate(pieces):
             if piece is None:
                 pieces[i] = _run_tokens(runs[i])
-    return [(o + a, o + b) for o, piece in zip(offsets, pieces) for a, b in piece]  # noqa: B905
+    offsets = list(offsets)
+    starts = [o + a for o, piece in zip(offsets, pieces) for a, _b in piece]  # noqa: B905
+    ends = [o + b for o, piece in zip(offsets, pieces) for _a, b in piece]  # noqa: B905
+    return starts, ends
 
 
 def split_at(tokens: Sequence[tuple[int, int]], cuts: Iterable[int]) -> list[tuple[int, int]]:
@@ -106,26 +115,54 @@ def split_at(tokens: Sequence[tuple[int, int]], cuts: Iterable[int]) -> list[tup
     return result
 
 
-def boundary_tokens(
-    text: str, spans: Iterable[Any], words: Sequence[tuple[int, int]] | None = None
-) -> list[tuple[int, int]]:
+class BoundaryTokens:
     """The tokens of FORMATS.md §4 (split alignment): spaCy blank-ar tokens of `text`, cut
-    at every start and end of `spans` that falls inside a token. The CoNLL export and the
-    agreement figures (token-level κ) both tokenise here, so they count the same tokens.
-    `words`: `word_tokens(text)` when the caller already has them (one document, many
-    pairs of layers)."""
-    spans = list(spans)
-    if words is None:
-        words = word_tokens(text)
-    return split_at(words, {s.start for s in spans} | {s.end for s in spans})
+    at every start and end of `spans` that falls strictly inside a token.
+
+    The CoNLL export (through `boundary_tokens`) and the agreement figures (token-level
+    κ) both tokenise here, so they count the same tokens. Kept as the word tokens plus
+    the sorted inner cuts: a cut inside a token adds one start and one end, so counts and
+    index ranges follow by bisection, and agreement, which reads only the few tokens
+    inside spans, never builds the list of every token."""
+
+    __slots__ = ("word_starts", "word_ends", "inner", "count")
+
+    def __init__(self, text: str, spans: Iterable[Any]) -> None:
+        self.word_starts, self.word_ends = word_bounds(text)
+        starts, ends = self.word_starts, self.word_ends
+        cuts = sorted({s.start for s in spans} | {s.end for s in spans})
+        self.inner = []
+        for cut in cuts:
+            i = bisect_right(starts, cut) - 1
+            if i >= 0 and starts[i] < cut < ends[i]:
+                self.inner.append(cut)
+        self.count = len(starts) + len(self.inner)
+
+    def tokens(self) -> list[tuple[int, int]]:
+        """Every token, `(start, end)` in text order."""
+        if not self.inner:
+            return list(zip(self.word_starts, self.word_ends))  # noqa: B905
+        starts = sorted(self.word_starts + self.inner)
+        ends = sorted(self.word_ends + self.inner)
+        return list(zip(starts, ends))  # noqa: B905
+
+    def token_range(self, start: int, end: int) -> range:
+        """Indices of the tokens lying inside `[start, end)` (as `token_range` over
+        `tokens()`)."""
+        first = bisect_left(self.word_starts, start) + bisect_left(self.inner, start)
+        last = bisect_right(self.word_ends, end) + bisect_right(self.inner, end)
+        return range(first, max(first, last))
+
+    def flat_tags(self, spans: Iterable[Any]) -> dict[int, str]:
+        """The flat IOB2 column (the default CoNLL file's tag column: the outermost spans
+        as `select_levels` chooses them), as its tags other than O by token index."""
+        levels = select_levels(spans).levels
+        return _sparse_tags(levels[0] if levels else [], self.token_range)
 
 
-def flat_tags(starts: Sequence[int], ends: Sequence[int], spans: Iterable[Any]) -> dict[int, str]:
-    """The flat IOB2 column over the tokens (the default CoNLL file's tag column: the
-    outermost spans as `select_levels` chooses them), as its tags other than O by token
-    index (`iob2` fills in the O)."""
-    levels = select_levels(spans).levels
-    return iob2_sparse(starts, ends, levels[0] if levels else [])
+def boundary_tokens(text: str, spans: Iterable[Any]) -> list[tuple[int, int]]:
+    """Every token of FORMATS.md §4 (split alignment); see BoundaryTokens."""
+    return BoundaryTokens(text, list(spans)).tokens()
 
 
 def token_range(starts: Sequence[int], ends: Sequence[int], start: int, end: int) -> range:
@@ -193,11 +230,15 @@ def select_levels(spans: Iterable[SpanRecord]) -> Selection:
 def iob2_sparse(
     starts: Sequence[int], ends: Sequence[int], spans: Iterable[SpanRecord]
 ) -> dict[int, str]:
-    """The tags that are not O, by token index, for non-overlapping `spans` (one level).
-    Agreement reads these directly: most tokens of a document are O in every layer."""
+    """The tags that are not O, by token index, for non-overlapping `spans` (one level)."""
+    return _sparse_tags(spans, lambda start, end: token_range(starts, ends, start, end))
+
+
+def _sparse_tags(spans: Iterable[Any], find: Callable[[int, int], range]) -> dict[int, str]:
+    """IOB2 tags other than O by token index; `find` gives the tokens inside a span."""
     tags: dict[int, str] = {}
     for span in spans:
-        inside = token_range(starts, ends, span.start, span.end)
+        inside = find(span.start, span.end)
         if not inside:
             continue
         tags[inside[0]] = f"B-{span.label}"
