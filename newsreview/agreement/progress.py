@@ -6,7 +6,7 @@ submitted / reviewed, in a constant number of queries however large the project.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, OuterRef, Q
@@ -140,11 +140,11 @@ class Day:
 
 def throughput(project: Project, days: int = 30) -> list[Day]:
     """Per day over the last `days` days (today included): spans created in annotator
-    layers, and layers submitted (the audit trail's status changes to submitted). Two
-    queries."""
+    layers, and documents that had a layer submitted that day (the audit trail's status
+    changes to submitted). Two queries."""
     today = timezone.localdate()
     first = today - timedelta(days=days - 1)
-    since = timezone.make_aware(timezone.datetime.combine(first, timezone.datetime.min.time()))
+    since = timezone.make_aware(datetime.combine(first, time.min))
     table = {first + timedelta(days=n): Day(first + timedelta(days=n)) for n in range(days)}
     spans = (
         Span.objects.filter(

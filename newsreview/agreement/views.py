@@ -65,7 +65,7 @@ def _charts(figures: Figures, rows: list[dict[str, Any]]) -> dict[str, str]:
         "documents_chart": mark_safe(  # noqa: S308
             column_chart(
                 documents,
-                title=_("Layers submitted per day"),
+                title=_("Documents submitted per day"),
                 rtl=rtl,
                 css_class="chart-bar chart-bar--alt",
             )

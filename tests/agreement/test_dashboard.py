@@ -130,3 +130,15 @@ def test_charts_escape_text_and_mirror_for_right_to_left():
     assert 'text-anchor="start">PERS' in ltr
     assert 'text-anchor="end">PERS' in rtl
     assert "—" in ltr  # a missing score is a dash, not a zero
+
+
+def test_throughput_counts_todays_spans_and_submitted_documents(project, team, annotated):
+    from django.utils import timezone
+
+    from newsreview.agreement.progress import throughput
+
+    days = throughput(project, days=7)
+    assert len(days) == 7
+    assert days[-1].day == timezone.localdate()
+    assert (days[-1].spans, days[-1].documents) == (7, 1)  # alice 4 + bob 3 spans
+    assert all((d.spans, d.documents) == (0, 0) for d in days[:-1])
