@@ -157,7 +157,9 @@ def _seed() -> None:
             events, pending = [], []
             for group in groups:
                 for trigger in group[-2:]:
-                    event = Event(layer=trigger.layer, trigger=trigger, event_type=trigger.event_type)
+                    event = Event(
+                        layer=trigger.layer, trigger=trigger, event_type=trigger.event_type
+                    )
                     events.append(event)
                     if trigger.event_type_id == meet.pk:
                         pending.append((event, group[:2]))

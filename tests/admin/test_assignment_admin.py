@@ -10,13 +10,16 @@ from newsreview.annotations import services as annotate
 from newsreview.annotations.models import AnnotationLayer
 from newsreview.documents.models import Document
 from newsreview.projects.models import Assignment
+from tests.admin import test_admin_scoping as scoping
 from tests.admin.test_admin import url
-from tests.admin.test_admin_scoping import ALPHA_TITLE, alpha, beta, manager_client  # noqa: F401
+
+# The scoping tests' two projects and B's staff manager, reused as fixtures here.
+alpha, beta, manager_client = scoping.alpha, scoping.beta, scoping.manager_client
 
 pytestmark = pytest.mark.django_db
 
 
-def test_assign_action_shows_a_choice_of_annotators_then_assigns(manager_client, beta, annotator):  # noqa: F811
+def test_assign_action_shows_a_choice_of_annotators_then_assigns(manager_client, beta, annotator):
     document = beta["document"]
     changelist = url(Document, "changelist")
     page = manager_client.post(
@@ -34,7 +37,7 @@ def test_assign_action_shows_a_choice_of_annotators_then_assigns(manager_client,
     assert Assignment.objects.filter(document=document, annotator=annotator).exists()
 
 
-def test_unassign_action_keeps_the_layer(manager_client, beta, annotator):  # noqa: F811
+def test_unassign_action_keeps_the_layer(manager_client, beta, annotator):
     document = beta["document"]
     Assignment.objects.create(document=document, annotator=annotator)
     annotate.add_span(layer=beta["layer"], start=43, end=48, label="PERS", by=annotator)
@@ -47,20 +50,20 @@ def test_unassign_action_keeps_the_layer(manager_client, beta, annotator):  # no
     assert AnnotationLayer.objects.get(pk=beta["layer"].pk).spans.count() == 1
 
 
-def test_assignment_list_names_nothing_of_another_project(manager_client, alpha, beta, annotator):  # noqa: F811
+def test_assignment_list_names_nothing_of_another_project(manager_client, alpha, beta, annotator):
     Assignment.objects.create(document=alpha["document"], annotator=alpha["annotator"])
     Assignment.objects.create(document=beta["document"], annotator=annotator)
     page = manager_client.get(url(Assignment, "changelist"))
     assert page.status_code == 200
     assert page.context["cl"].result_count == 1
-    assert ALPHA_TITLE not in page.content.decode()
+    assert scoping.ALPHA_TITLE not in page.content.decode()
     assert "alpha_annotator" not in page.content.decode()
 
 
 def test_deleting_an_assignment_in_the_admin_unassigns_through_the_service(
     manager_client,
     beta,
-    annotator,  # noqa: F811
+    annotator,
 ):
     assignment = Assignment.objects.create(document=beta["document"], annotator=annotator)
     response = manager_client.post(url(Assignment, "delete", assignment.pk), {"post": "yes"})
