@@ -76,8 +76,9 @@ def word_tokens(text: str) -> list[tuple[int, int]]:
     return list(zip(starts, ends))  # noqa: B905
 
 
-def word_bounds(text: str) -> tuple[list[int], list[int]]:
-    """`word_tokens` as two sorted lists, the starts and the ends."""
+def _runs(text: str) -> tuple[list[int], list[tuple[tuple[int, int], ...]]]:
+    """The whitespace-free runs of `text`: where each starts, and its tokens relative to
+    that start."""
     # Runs are cut at every single whitespace character (an empty run between two of them
     # has no token), with C-level splits and sums: the per-token Python work is what an
     # export spends its time on. Only runs never seen before reach spaCy.
@@ -85,13 +86,18 @@ def word_bounds(text: str) -> tuple[list[int], list[int]]:
         runs = text.replace("\n", " ").split(" ")
     else:
         runs = _ANY_SPACE.split(text)
-    offsets = accumulate(map((1).__add__, map(len, runs)), initial=0)
+    offsets = list(accumulate(map((1).__add__, map(len, runs)), initial=0))
     pieces = list(map(_memo.get, runs))
     if None in pieces:
         for i, piece in enumerate(pieces):
             if piece is None:
                 pieces[i] = _run_tokens(runs[i])
-    offsets = list(offsets)
+    return offsets, pieces
+
+
+def word_bounds(text: str) -> tuple[list[int], list[int]]:
+    """`word_tokens` as two sorted lists, the starts and the ends."""
+    offsets, pieces = _runs(text)
     starts = [o + a for o, piece in zip(offsets, pieces) for a, _b in piece]  # noqa: B905
     ends = [o + b for o, piece in zip(offsets, pieces) for _a, b in piece]  # noqa: B905
     return starts, ends
@@ -120,37 +126,72 @@ class BoundaryTokens:
     at every start and end of `spans` that falls strictly inside a token.
 
     The CoNLL export (through `boundary_tokens`) and the agreement figures (token-level
-    κ) both tokenise here, so they count the same tokens. Kept as the word tokens plus
-    the sorted inner cuts: a cut inside a token adds one start and one end, so counts and
+    κ) both tokenise here, so they count the same tokens. Kept as the whitespace-free
+    runs (their offsets, their tokens and how many tokens come before each) plus the
+    sorted inner cuts: a cut inside a token adds one start and one end, so counts and
     index ranges follow by bisection, and agreement, which reads only the few tokens
     inside spans, never builds the list of every token."""
 
-    __slots__ = ("word_starts", "word_ends", "inner", "count")
+    __slots__ = ("offsets", "pieces", "before", "inner", "count")
 
     def __init__(self, text: str, spans: Iterable[Any]) -> None:
-        self.word_starts, self.word_ends = word_bounds(text)
-        starts, ends = self.word_starts, self.word_ends
+        self.offsets, self.pieces = _runs(text)
+        self.before = list(accumulate(map(len, self.pieces), initial=0))
         cuts = sorted({s.start for s in spans} | {s.end for s in spans})
-        self.inner = []
+        self.inner: list[int] = []
         for cut in cuts:
-            i = bisect_right(starts, cut) - 1
-            if i >= 0 and starts[i] < cut < ends[i]:
+            r = bisect_right(self.offsets, cut) - 1
+            if r < 0 or r >= len(self.pieces):
+                continue
+            relative = cut - self.offsets[r]
+            if any(a < relative < b for a, b in self.pieces[r]):
                 self.inner.append(cut)
-        self.count = len(starts) + len(self.inner)
+        self.count = self.before[-1] + len(self.inner)
 
     def tokens(self) -> list[tuple[int, int]]:
         """Every token, `(start, end)` in text order."""
-        if not self.inner:
-            return list(zip(self.word_starts, self.word_ends))  # noqa: B905
-        starts = sorted(self.word_starts + self.inner)
-        ends = sorted(self.word_ends + self.inner)
+        pairs = zip(self.offsets, self.pieces)  # noqa: B905
+        starts = [o + a for o, piece in pairs for a, _b in piece]
+        pairs = zip(self.offsets, self.pieces)  # noqa: B905
+        ends = [o + b for o, piece in pairs for _a, b in piece]
+        if self.inner:
+            starts = sorted(starts + self.inner)
+            ends = sorted(ends + self.inner)
         return list(zip(starts, ends))  # noqa: B905
+
+    def _words_starting_before(self, position: int) -> int:
+        r = bisect_right(self.offsets, position) - 1
+        if r < 0:
+            return 0
+        if r >= len(self.pieces):
+            return self.before[-1]
+        relative = position - self.offsets[r]
+        count = self.before[r]
+        for a, _b in self.pieces[r]:
+            if a >= relative:
+                break
+            count += 1
+        return count
+
+    def _words_ending_by(self, position: int) -> int:
+        r = bisect_right(self.offsets, position) - 1
+        if r < 0:
+            return 0
+        if r >= len(self.pieces):
+            return self.before[-1]
+        relative = position - self.offsets[r]
+        count = self.before[r]
+        for _a, b in self.pieces[r]:
+            if b > relative:
+                break
+            count += 1
+        return count
 
     def token_range(self, start: int, end: int) -> range:
         """Indices of the tokens lying inside `[start, end)` (as `token_range` over
         `tokens()`)."""
-        first = bisect_left(self.word_starts, start) + bisect_left(self.inner, start)
-        last = bisect_right(self.word_ends, end) + bisect_right(self.inner, end)
+        first = self._words_starting_before(start) + bisect_left(self.inner, start)
+        last = self._words_ending_by(end) + bisect_right(self.inner, end)
         return range(first, max(first, last))
 
     def flat_tags(self, spans: Iterable[Any]) -> dict[int, str]:
