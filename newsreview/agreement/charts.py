@@ -1,7 +1,11 @@
 """Server-rendered SVG charts for the dashboard (issue 11): no chart library and no
 JavaScript needed to read them. Pure functions returning markup; every piece of text is
 escaped here. The same numbers are always in a table next to the chart (the SVG is
-`aria-hidden`: screen readers read the table)."""
+`aria-hidden`: screen readers read the table).
+
+Coordinates are physical: each chart is `direction="ltr"` inside (so `text-anchor`
+means left or right, not start or end of an Arabic page) and mirrors itself when
+`rtl` is set, the first day or the label names on the right."""
 
 from __future__ import annotations
 
@@ -32,7 +36,8 @@ def column_chart(
     slot = (width - 40) / count
     parts = [
         f'<svg class="chart" viewBox="0 0 {width} {BAR_HEIGHT}" width="100%" '
-        f'role="img" aria-hidden="true" focusable="false" xmlns="http://www.w3.org/2000/svg">',
+        f'role="img" aria-hidden="true" focusable="false" direction="ltr" '
+        f'xmlns="http://www.w3.org/2000/svg">',
         f"<title>{escape(title)}</title>",
         f'<line class="chart-axis" x1="20" y1="{plot_height + 5}" x2="{width - 20}" '
         f'y2="{plot_height + 5}"/>',
@@ -82,7 +87,8 @@ def score_bars(
     plot = width - LABEL_WIDTH - 60
     parts = [
         f'<svg class="chart" viewBox="0 0 {width} {height}" width="100%" role="img" '
-        f'aria-hidden="true" focusable="false" xmlns="http://www.w3.org/2000/svg">',
+        f'aria-hidden="true" focusable="false" direction="ltr" '
+        f'xmlns="http://www.w3.org/2000/svg">',
         f"<title>{escape(title)}</title>",
     ]
     for i, (name, values) in enumerate(rows):

@@ -11,7 +11,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
-from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language_bidi
 from django.utils.translation import gettext as _
@@ -55,8 +54,10 @@ def _label_rows(figures: Figures) -> list[dict[str, Any]]:
 
 def _charts(figures: Figures, rows: list[dict[str, Any]]) -> dict[str, str]:
     rtl = get_language_bidi()
-    days = [(date_format(d.day, "SHORT_DATE_FORMAT"), d.spans) for d in figures.days]
-    documents = [(date_format(d.day, "SHORT_DATE_FORMAT"), d.documents) for d in figures.days]
+    # ISO dates inside the charts: the Arabic short format carries bidi marks that an
+    # SVG text drawn left to right scrambles; the table below uses the local format.
+    days = [(d.day.isoformat(), d.spans) for d in figures.days]
+    documents = [(d.day.isoformat(), d.documents) for d in figures.days]
     # The chart builders escape every text they write (charts.py).
     return {
         "spans_chart": mark_safe(  # noqa: S308
