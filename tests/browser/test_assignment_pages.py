@@ -22,7 +22,7 @@ def test_manager_assigns_ticked_documents_and_the_annotator_sees_only_them(
     ]
     context = browser.new_context(locale="en-US")
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(20_000)  # a loaded CI machine
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", manager.username)
     page.fill("#id_password", "demo")
@@ -40,7 +40,7 @@ def test_manager_assigns_ticked_documents_and_the_annotator_sees_only_them(
 
     context = browser.new_context(locale="en-US")
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(20_000)  # a loaded CI machine
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", annotator.username)
     page.fill("#id_password", "demo")
@@ -71,7 +71,7 @@ def test_reviewer_reads_the_dashboard_in_arabic_without_javascript(
         annotate.set_layer_status(layer=layer, status="done", by=user)
     context = browser.new_context(locale="ar", java_script_enabled=False)
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(20_000)  # a loaded CI machine
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", reviewer.username)
     page.fill("#id_password", "demo")
