@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Case, Value, When
+from django.db.models import Case, Exists, OuterRef, Value, When
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
 from newsreview.documents.models import Document
-from newsreview.projects.models import EntityType, EventType, RoleType
+from newsreview.projects.models import Assignment, EntityType, EventType, RoleType
 
 from .models import AnnotationLayer, Argument, Span
 from .rendering import (
@@ -153,9 +153,10 @@ def own_layer(user: User, document: Document) -> AnnotationLayer | None:
     return AnnotationLayer.objects.editable_by(user).filter(document=document, owner=user).first()
 
 
-def _queue(document: Document) -> tuple[int | None, int | None]:
-    """Previous and next document of the project (the queue is ordered by id)."""
-    siblings = Document.objects.filter(project_id=document.project_id)
+def _queue(document: Document, user: User) -> tuple[int | None, int | None]:
+    """Previous and next document of the project that `user` may open (the queue is
+    ordered by id; in an assigned-mode project an annotator's are their assigned ones)."""
+    siblings = Document.objects.visible_to(user).filter(project_id=document.project_id)
     previous = siblings.filter(pk__lt=document.pk).order_by("-pk").values_list("pk", flat=True)
     following = siblings.filter(pk__gt=document.pk).order_by("pk").values_list("pk", flat=True)
     return previous.first(), following.first()
@@ -163,19 +164,25 @@ def _queue(document: Document) -> tuple[int | None, int | None]:
 
 def next_to_do(document: Document, user: User) -> int | None:
     """The next document of the queue `user` has not finished (no layer of theirs marked
-    done or reviewed), after this one and then from the start; None when all are."""
+    done or reviewed), after this one and then from the start; None when all are.
+    Documents assigned to `user` come first (issue 11: "next to do" follows the
+    assignment); in an assigned-mode project they are the only ones an annotator sees."""
     finished = AnnotationLayer.objects.filter(
         owner=user,
         status__in=[AnnotationLayer.Status.DONE, AnnotationLayer.Status.REVIEWED],
         document__project_id=document.project_id,
     ).values("document_id")
-    # One query: the documents after this one first, then those before it.
+    mine = Assignment.objects.filter(document=OuterRef("pk"), annotator=user)
+    # One query: assigned before unassigned, then the documents after this one first,
+    # then those before it.
     wrapped = Case(When(pk__gt=document.pk, then=Value(0)), default=Value(1))
+    unassigned = Case(When(Exists(mine), then=Value(0)), default=Value(1))
     return (
-        Document.objects.filter(project_id=document.project_id)
+        Document.objects.visible_to(user)
+        .filter(project_id=document.project_id)
         .exclude(pk=document.pk)
         .exclude(pk__in=finished)
-        .order_by(wrapped, "pk")
+        .order_by(unassigned, wrapped, "pk")
         .values_list("pk", flat=True)
         .first()
     )
@@ -321,13 +328,13 @@ def annotate_context(
         selected_id=selected_id,
     )
     views = [_view(s, names[id(s.label)]) for s in spans]
-    previous_id, next_id = _queue(document)
+    previous_id, next_id = _queue(document, user)
     done = AnnotationLayer.objects.filter(
         document__project_id=project.pk,
         owner=user,
         status__in=[AnnotationLayer.Status.DONE, AnnotationLayer.Status.REVIEWED],
     ).count()
-    total = Document.objects.filter(project_id=project.pk).count()
+    total = Document.objects.visible_to(user).filter(project_id=project.pk).count()
     picker = None
     if picker_id is not None and picker_id in by_id and by_id[picker_id].is_trigger:
         trigger = by_id[picker_id]

@@ -17,6 +17,7 @@ from django.utils.translation import ngettext
 from newsreview.annotations.models import GOLD, AnnotationLayer
 from newsreview.annotations.services import get_or_create_named_layer
 from newsreview.projects.admin import ADMIN_MEDIA_CSS, ServiceErrorMixin
+from newsreview.projects.admin_assignments import annotators_action
 from newsreview.projects.admin_scoping import ProjectScopedAdmin, ScopedChoicesMixin
 
 from . import services
@@ -145,7 +146,7 @@ class DocumentAdmin(ServiceErrorMixin, ProjectScopedAdmin):
     autocomplete_fields = ("project",)
     date_hierarchy = "created_at"
     inlines = [LayerInline]
-    actions = ["create_gold_layer"]
+    actions = ["create_gold_layer", "assign_to_annotators", "unassign_from_annotators"]
 
     class Media:
         css = ADMIN_MEDIA_CSS
@@ -240,3 +241,11 @@ class DocumentAdmin(ServiceErrorMixin, ProjectScopedAdmin):
             % {"n": created},
             messages.SUCCESS,
         )
+
+    @admin.action(description=_("Assign to annotators…"))
+    def assign_to_annotators(self, request: HttpRequest, queryset: QuerySet) -> Any:
+        return annotators_action(self, request, queryset, unassign=False)
+
+    @admin.action(description=_("Unassign from annotators (layers are kept)…"))
+    def unassign_from_annotators(self, request: HttpRequest, queryset: QuerySet) -> Any:
+        return annotators_action(self, request, queryset, unassign=True)

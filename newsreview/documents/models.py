@@ -4,10 +4,10 @@ import hashlib
 from typing import TYPE_CHECKING
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
-from newsreview.projects.models import Membership, Project
+from newsreview.projects.models import Assignment, AssignmentMode, Membership, Project
 
 if TYPE_CHECKING:
     from newsreview.accounts.models import User
@@ -19,12 +19,26 @@ def text_checksum(text: str) -> str:
 
 class DocumentQuerySet(models.QuerySet["Document"]):
     def visible_to(self, user: User) -> DocumentQuerySet:
-        """Documents of the projects `user` belongs to."""
+        """Documents of the projects `user` belongs to; in an assigned-mode project an
+        annotator sees only the documents assigned to them (issue 11). Every view that
+        shows or opens a document starts here, so this is the one place that rule lives."""
         if not user.is_authenticated or not user.is_active:
             return self.none()
         if user.is_superuser:
             return self.all()
-        return self.filter(project__memberships__user=user)
+        memberships = Membership.objects.filter(user=user)
+        everything = memberships.filter(
+            Q(role__in=[Membership.Role.REVIEWER, Membership.Role.MANAGER])
+            | Q(project__assignment_mode=AssignmentMode.OPEN)
+        ).values("project_id")
+        assigned_only = memberships.filter(
+            role=Membership.Role.ANNOTATOR, project__assignment_mode=AssignmentMode.ASSIGNED
+        ).values("project_id")
+        # Subqueries, not joins: a document with several assignments stays one row.
+        mine = Assignment.objects.filter(document=OuterRef("pk"), annotator=user)
+        return self.filter(
+            Q(project_id__in=everything) | (Q(project_id__in=assigned_only) & Exists(mine))
+        )
 
     def managed_by(self, user: User) -> DocumentQuerySet:
         if not user.is_authenticated or not user.is_active:

@@ -1,20 +1,44 @@
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, OuterRef, Q, Subquery
-from django.http import HttpResponse
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_POST
 
+from newsreview.agreement.progress import annotator_progress, project_progress
 from newsreview.annotations.context import document_view_context
 from newsreview.annotations.models import AnnotationLayer, Change, Span
-from newsreview.core.http import HtmxHttpRequest
-from newsreview.projects.permissions import REVIEW_ROLES, document_for, project_for
+from newsreview.core.http import HtmxHttpRequest, navigate
+from newsreview.projects.assignments import assign_documents, auto_assign, unassign_documents
+from newsreview.projects.models import Assignment, Project
+from newsreview.projects.permissions import (
+    MANAGER_ROLES,
+    REVIEW_ROLES,
+    document_for,
+    project_for,
+)
+from newsreview.projects.services import ProjectError
 
+from .forms import AssignmentForm, AutoAssignForm, error_text
+from .listing import (
+    FILTER_KEYS,
+    STATUS_CHOICES,
+    annotator_choices,
+    filtered_documents,
+    label_choices,
+    parse_filters,
+)
 from .models import Document
+
+Status = AnnotationLayer.Status
 
 PAGE_SIZE = 50
 HISTORY_PAGE_SIZE = 50
@@ -97,47 +121,138 @@ def history_rows(changes: list[Change], document: Document) -> list[HistoryRow]:
     ]
 
 
-@require_GET
-@login_required
-def document_list(request: HtmxHttpRequest, slug: str) -> HttpResponse:
-    project = project_for(request.user, slug)
+def _list_page(
+    request: HtmxHttpRequest, project: Project, *, error: str = "", status: int = 200
+) -> HttpResponse:
+    """The document list (the project page) with its filters, the assignment tools for
+    managers and the progress bars."""
+    filters = parse_filters(request.GET, project, project.role)
     own_layer = AnnotationLayer.objects.filter(document=OuterRef("pk"), owner=request.user)
     documents = (
-        Document.objects.filter(project=project)
+        filtered_documents(project, request.user, project.role, filters)
         .annotate(
             my_status=Subquery(own_layer.values("status")[:1]),
             done_layers=Count(
-                "layers", filter=Q(layers__status__in=["done", "reviewed"]), distinct=True
+                "layers",
+                filter=Q(layers__status__in=[Status.DONE, Status.REVIEWED]),
+                distinct=True,
             ),
         )
         .only("id", "title", "project_id", "created_at")
         .order_by("id")
     )
-    query = request.GET.get("q", "").strip()
-    if query:
-        documents = documents.filter(
-            Q(title__icontains=query) | Q(text__icontains=query) | Q(external_id=query)
+    is_reviewer = project.role in REVIEW_ROLES
+    if is_reviewer:
+        documents = documents.prefetch_related(
+            Prefetch(
+                "assignments",
+                queryset=Assignment.objects.select_related("annotator").order_by(
+                    "annotator__username"
+                ),
+            )
         )
     page = Paginator(documents, PAGE_SIZE).get_page(request.GET.get("page"))
     mine = AnnotationLayer.objects.filter(document__project=project, owner=request.user)
     progress = {
-        "total": Document.objects.filter(project=project).count(),
-        "done": mine.filter(status__in=["done", "reviewed"]).count(),
+        "total": Document.objects.visible_to(request.user).filter(project=project).count(),
+        "done": mine.filter(status__in=[Status.DONE, Status.REVIEWED]).count(),
     }
     template = "documents/document_list.html"
     if request.htmx and request.htmx.target == "document-table":
         template += "#document-table"
-    return render(
+    context = {
+        "project": project,
+        "page": page,
+        "query": filters.query,
+        "filters": filters,
+        "progress": progress,
+        "role": project.role,
+        "is_reviewer": is_reviewer,
+        "is_manager": project.role in MANAGER_ROLES,
+        "status_choices": STATUS_CHOICES,
+        "label_choices": label_choices(project),
+        "error": error,
+    }
+    if is_reviewer:
+        context["annotators"] = annotator_choices(project)
+        context["project_bars"] = [project_progress(project)]
+        context["annotator_bars"] = annotator_progress(project)
+    else:
+        context["annotator_bars"] = annotator_progress(project, only=request.user.pk)
+    return render(request, template, context, status=status)
+
+
+@require_GET
+@login_required
+def document_list(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    return _list_page(request, project_for(request.user, slug))
+
+
+def _back_to_list(request: HtmxHttpRequest, project: Project) -> HttpResponse:
+    url = reverse("documents:document-list", args=[project.slug])
+    back = request.POST.get("return_query", "")
+    # Only the list's own filter keys travel back (never a foreign URL).
+    query = QueryDict(back).dict() if back else {}
+    kept = urlencode({k: v for k, v in query.items() if k in (*FILTER_KEYS, "page") and v})
+    return navigate(request, f"{url}?{kept}" if kept else url)
+
+
+@require_POST
+@login_required
+def assignment_update(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """Assign the selected documents to the selected annotators, or unassign them
+    (managers). Unassigning keeps the annotators' layers."""
+    project = project_for(request.user, slug, roles=MANAGER_ROLES)
+    form = AssignmentForm(request.POST, project=project)
+    if not form.is_valid():
+        return _list_page(request, project, error=error_text(form), status=422)
+    data = form.cleaned_data
+    service = assign_documents if data["action"] == "assign" else unassign_documents
+    try:
+        count = service(
+            project=project,
+            documents=[d.pk for d in data["documents"]],
+            annotators=list(data["annotators"]),
+            by=request.user,
+        )
+    except ProjectError as error:
+        return _list_page(request, project, error=error.message, status=422)
+    if data["action"] == "assign":
+        message = ngettext("%(n)d assignment added.", "%(n)d assignments added.", count)
+    else:
+        message = ngettext("%(n)d assignment removed.", "%(n)d assignments removed.", count)
+    messages.success(request, message % {"n": count})
+    return _back_to_list(request, project)
+
+
+@require_POST
+@login_required
+def assignment_auto(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """Give each unassigned document to N annotators, balanced by open load (managers)."""
+    project = project_for(request.user, slug, roles=MANAGER_ROLES)
+    form = AutoAssignForm(request.POST, project=project)
+    if not form.is_valid():
+        return _list_page(request, project, error=error_text(form), status=422)
+    chosen = list(form.cleaned_data["annotators"]) or None
+    try:
+        result = auto_assign(
+            project=project,
+            per_document=form.cleaned_data["per_document"],
+            annotators=chosen,
+            by=request.user,
+        )
+    except ProjectError as error:
+        return _list_page(request, project, error=error.message, status=422)
+    messages.success(
         request,
-        template,
-        {
-            "project": project,
-            "page": page,
-            "query": query,
-            "progress": progress,
-            "role": project.role,
-        },
+        ngettext(
+            "%(n)d assignment added over %(d)d document.",
+            "%(n)d assignments added over %(d)d documents.",
+            result.assignments,
+        )
+        % {"n": result.assignments, "d": result.documents},
     )
+    return _back_to_list(request, project)
 
 
 @require_GET

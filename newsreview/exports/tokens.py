@@ -72,6 +72,13 @@ def _run_tokens(run: str) -> tuple[tuple[int, int], ...]:
 def word_tokens(text: str) -> list[tuple[int, int]]:
     """spaCy blank-ar tokens of `text` as `(start, end)` code point offsets, whitespace
     tokens left out."""
+    starts, ends = word_bounds(text)
+    return list(zip(starts, ends))  # noqa: B905
+
+
+def _runs(text: str) -> tuple[list[int], list[tuple[tuple[int, int], ...]]]:
+    """The whitespace-free runs of `text`: where each starts, and its tokens relative to
+    that start."""
     # Runs are cut at every single whitespace character (an empty run between two of them
     # has no token), with C-level splits and sums: the per-token Python work is what an
     # export spends its time on. Only runs never seen before reach spaCy.
@@ -79,13 +86,21 @@ def word_tokens(text: str) -> list[tuple[int, int]]:
         runs = text.replace("\n", " ").split(" ")
     else:
         runs = _ANY_SPACE.split(text)
-    offsets = accumulate(map((1).__add__, map(len, runs)), initial=0)
+    offsets = list(accumulate(map((1).__add__, map(len, runs)), initial=0))
     pieces = list(map(_memo.get, runs))
     if None in pieces:
         for i, piece in enumerate(pieces):
             if piece is None:
                 pieces[i] = _run_tokens(runs[i])
-    return [(o + a, o + b) for o, piece in zip(offsets, pieces) for a, b in piece]  # noqa: B905
+    return offsets, pieces
+
+
+def word_bounds(text: str) -> tuple[list[int], list[int]]:
+    """`word_tokens` as two sorted lists, the starts and the ends."""
+    offsets, pieces = _runs(text)
+    starts = [o + a for o, piece in zip(offsets, pieces) for a, _b in piece]  # noqa: B905
+    ends = [o + b for o, piece in zip(offsets, pieces) for _a, b in piece]  # noqa: B905
+    return starts, ends
 
 
 def split_at(tokens: Sequence[tuple[int, int]], cuts: Iterable[int]) -> list[tuple[int, int]]:
@@ -104,6 +119,91 @@ def split_at(tokens: Sequence[tuple[int, int]], cuts: Iterable[int]) -> list[tup
             result[i : i + 1] = [(start, cut), (cut, end)]
             starts.insert(i + 1, cut)
     return result
+
+
+class BoundaryTokens:
+    """The tokens of FORMATS.md §4 (split alignment): spaCy blank-ar tokens of `text`, cut
+    at every start and end of `spans` that falls strictly inside a token.
+
+    The CoNLL export (through `boundary_tokens`) and the agreement figures (token-level
+    κ) both tokenise here, so they count the same tokens. Kept as the whitespace-free
+    runs (their offsets, their tokens and how many tokens come before each) plus the
+    sorted inner cuts: a cut inside a token adds one start and one end, so counts and
+    index ranges follow by bisection, and agreement, which reads only the few tokens
+    inside spans, never builds the list of every token."""
+
+    __slots__ = ("offsets", "pieces", "before", "inner", "count")
+
+    def __init__(self, text: str, spans: Iterable[Any]) -> None:
+        self.offsets, self.pieces = _runs(text)
+        self.before = list(accumulate(map(len, self.pieces), initial=0))
+        cuts = sorted({s.start for s in spans} | {s.end for s in spans})
+        self.inner: list[int] = []
+        for cut in cuts:
+            r = bisect_right(self.offsets, cut) - 1
+            if r < 0 or r >= len(self.pieces):
+                continue
+            relative = cut - self.offsets[r]
+            if any(a < relative < b for a, b in self.pieces[r]):
+                self.inner.append(cut)
+        self.count = self.before[-1] + len(self.inner)
+
+    def tokens(self) -> list[tuple[int, int]]:
+        """Every token, `(start, end)` in text order."""
+        pairs = zip(self.offsets, self.pieces)  # noqa: B905
+        starts = [o + a for o, piece in pairs for a, _b in piece]
+        pairs = zip(self.offsets, self.pieces)  # noqa: B905
+        ends = [o + b for o, piece in pairs for _a, b in piece]
+        if self.inner:
+            starts = sorted(starts + self.inner)
+            ends = sorted(ends + self.inner)
+        return list(zip(starts, ends))  # noqa: B905
+
+    def _words_starting_before(self, position: int) -> int:
+        r = bisect_right(self.offsets, position) - 1
+        if r < 0:
+            return 0
+        if r >= len(self.pieces):
+            return self.before[-1]
+        relative = position - self.offsets[r]
+        count = self.before[r]
+        for a, _b in self.pieces[r]:
+            if a >= relative:
+                break
+            count += 1
+        return count
+
+    def _words_ending_by(self, position: int) -> int:
+        r = bisect_right(self.offsets, position) - 1
+        if r < 0:
+            return 0
+        if r >= len(self.pieces):
+            return self.before[-1]
+        relative = position - self.offsets[r]
+        count = self.before[r]
+        for _a, b in self.pieces[r]:
+            if b > relative:
+                break
+            count += 1
+        return count
+
+    def token_range(self, start: int, end: int) -> range:
+        """Indices of the tokens lying inside `[start, end)` (as `token_range` over
+        `tokens()`)."""
+        first = self._words_starting_before(start) + bisect_left(self.inner, start)
+        last = self._words_ending_by(end) + bisect_right(self.inner, end)
+        return range(first, max(first, last))
+
+    def flat_tags(self, spans: Iterable[Any]) -> dict[int, str]:
+        """The flat IOB2 column (the default CoNLL file's tag column: the outermost spans
+        as `select_levels` chooses them), as its tags other than O by token index."""
+        levels = select_levels(spans).levels
+        return _sparse_tags(levels[0] if levels else [], self.token_range)
+
+
+def boundary_tokens(text: str, spans: Iterable[Any]) -> list[tuple[int, int]]:
+    """Every token of FORMATS.md §4 (split alignment); see BoundaryTokens."""
+    return BoundaryTokens(text, list(spans)).tokens()
 
 
 def token_range(starts: Sequence[int], ends: Sequence[int], start: int, end: int) -> range:
@@ -138,6 +238,12 @@ def select_levels(spans: Iterable[SpanRecord]) -> Selection:
     """Longest first, then leftmost (then label, for determinism): each span goes one
     level below the deepest chosen span containing it; a span crossing a chosen one
     (overlapping without either containing the other) is dropped."""
+    spans = list(spans)
+    ordered = sorted(spans, key=lambda s: (s.start, -s.end, s.label))
+    if all(a.end <= b.start for a, b in zip(ordered, ordered[1:])):  # noqa: B905
+        # No two spans overlap (the usual layer): all are outermost, nothing is dropped.
+        # The same answer as below, without comparing every pair.
+        return Selection(levels=[ordered] if ordered else [])
     selection = Selection()
     chosen: list[tuple[SpanRecord, int]] = []
     for span in sorted(spans, key=lambda s: (s.start - s.end, s.start, s.label, s.kind)):
@@ -162,16 +268,32 @@ def select_levels(spans: Iterable[SpanRecord]) -> Selection:
     return selection
 
 
-def iob2(starts: Sequence[int], ends: Sequence[int], spans: Iterable[SpanRecord]) -> list[str]:
-    """IOB2 tags over the tokens for non-overlapping `spans` (one level)."""
-    tags = ["O"] * len(starts)
+def iob2_sparse(
+    starts: Sequence[int], ends: Sequence[int], spans: Iterable[SpanRecord]
+) -> dict[int, str]:
+    """The tags that are not O, by token index, for non-overlapping `spans` (one level)."""
+    return _sparse_tags(spans, lambda start, end: token_range(starts, ends, start, end))
+
+
+def _sparse_tags(spans: Iterable[Any], find: Callable[[int, int], range]) -> dict[int, str]:
+    """IOB2 tags other than O by token index; `find` gives the tokens inside a span."""
+    tags: dict[int, str] = {}
     for span in spans:
-        inside = token_range(starts, ends, span.start, span.end)
+        inside = find(span.start, span.end)
         if not inside:
             continue
         tags[inside[0]] = f"B-{span.label}"
+        inner = f"I-{span.label}"
         for i in inside[1:]:
-            tags[i] = f"I-{span.label}"
+            tags[i] = inner
+    return tags
+
+
+def iob2(starts: Sequence[int], ends: Sequence[int], spans: Iterable[SpanRecord]) -> list[str]:
+    """IOB2 tags over the tokens for non-overlapping `spans` (one level)."""
+    tags = ["O"] * len(starts)
+    for i, tag in iob2_sparse(starts, ends, spans).items():
+        tags[i] = tag
     return tags
 
 
@@ -271,14 +393,12 @@ def tokenise(record: LayerRecord, align: str = "split") -> Tokenised:
     if align not in ALIGN_CHOICES:
         raise ValueError(f"align must be one of {', '.join(ALIGN_CHOICES)}, not {align!r}")
     text = record.text
-    tokens = word_tokens(text)
     entities = list(record.entities)
     triggers = list(record.triggers)
     merged: list[SpanRecord] = []
     untokenised: list[SpanRecord] = []
-    if align == "split":
-        cuts = {s.start for s in entities + triggers} | {s.end for s in entities + triggers}
-        tokens = split_at(tokens, cuts)
+    split = align == "split"
+    tokens = boundary_tokens(text, entities + triggers) if split else word_tokens(text)
     starts: list[int]
     ends: list[int]
     starts, ends = (list(column) for column in zip(*tokens, strict=True)) if tokens else ([], [])

@@ -247,9 +247,10 @@ class ProjectAdmin(ServiceErrorMixin, ProjectScopedAdmin):
         "language",
         "member_count",
         "document_count",
+        "assignment_mode",
         "created_at",
     )
-    list_filter = ("language", "schema", "snap_to_words")
+    list_filter = ("language", "schema", "snap_to_words", "assignment_mode")
     search_fields = ("name", "slug", "description")
     list_select_related = ("schema",)
     autocomplete_fields = ("schema",)
@@ -398,3 +399,7 @@ class MembershipAdmin(ServiceErrorMixin, ProjectScopedAdmin):
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
         for membership in queryset.select_related("project", "user"):
             self.delete_model(request, membership)
+
+
+# Assignments have their own module (one job per file); importing it registers them.
+from . import admin_assignments  # noqa: E402, F401

@@ -193,7 +193,14 @@ class ProjectQuerySet(models.QuerySet["Project"]):
         ).distinct()
 
 
+class AssignmentMode(models.TextChoices):
+    OPEN = "open", _("Open: any annotator takes any document")
+    ASSIGNED = "assigned", _("Assigned: annotators see only their documents")
+
+
 class Project(models.Model):
+    AssignmentMode = AssignmentMode
+
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
     description = models.TextField(_("description"), blank=True)
@@ -212,6 +219,16 @@ class Project(models.Model):
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="projects", blank=True
     )
+    assignment_mode = models.CharField(
+        _("assignment"),
+        max_length=16,
+        choices=AssignmentMode.choices,
+        default=AssignmentMode.OPEN,
+        help_text=_(
+            "Open: any annotator may take any document. Assigned: annotators see and open "
+            "only the documents assigned to them."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ProjectQuerySet.as_manager()
@@ -219,6 +236,12 @@ class Project(models.Model):
     class Meta:
         ordering = ["name"]
         verbose_name = _("project")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(assignment_mode__in=["open", "assigned"]),
+                name="project_valid_assignment_mode",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -262,3 +285,43 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.project} ({self.role})"
+
+
+class Assignment(models.Model):
+    """A document handed to an annotator. In an assigned-mode project it is what lets an
+    annotator see the document; in either mode it orders their "next to do". Deleting
+    it (unassigning) never touches the annotator's layer."""
+
+    # By name: documents depends on projects, not the other way round (STYLE.md §1).
+    # No index of its own: assignment_unique_annotator (document, annotator) serves it.
+    document = models.ForeignKey(
+        "documents.Document", on_delete=models.CASCADE, related_name="assignments", db_index=False
+    )
+    annotator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="assignments",
+        verbose_name=_("annotator"),
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("assigned by"),
+    )
+    created_at = models.DateTimeField(_("assigned at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["document", "annotator"]
+        verbose_name = _("assignment")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "annotator"], name="assignment_unique_annotator"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document_id} → {self.annotator}"

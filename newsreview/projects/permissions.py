@@ -79,7 +79,9 @@ def document_for(
     holds the user's role.
     """
     project = project_for(user, slug)
-    document = Document.objects.filter(project=project, pk=document_id).first()
+    # visible_to: in an assigned-mode project an unassigned document is a 404 for an
+    # annotator, as if it did not exist (issue 11).
+    document = Document.objects.visible_to(user).filter(project=project, pk=document_id).first()
     if document is None:
         raise Http404(_("No such document."))
     document.project = project

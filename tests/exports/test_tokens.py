@@ -189,3 +189,40 @@ def test_problems_name_the_document_count_and_spans(seed_gold, project):
     assert nested.startswith("document seed, layer gold: 1 span(s) nested")
     assert "ORG" in nested and "«لأمن الوطني»" in nested
     assert problems(tokenised, fmt="conll", nested=True, triggers=True) == []
+
+
+BOUNDARY_TEXTS = [
+    "حموشي يعيد الدفء إلى علاقات المغرب بفرنسا ورحلة قريبة ستأخذه إلى باريس",
+    "🇲🇦 😀 عاجل: Cafe\u0301 التقى حموشي بـ ڤـــو في باريس\nوقال مُحَمَّد 👍 في الرباط ١٤ و15",
+    "",
+    "   ",
+    "  «للأمن الوطني»،\tو(Frédéric Veaux)  ١٤-١٥ دجنبر.\n\nبفرنسا؟ نعم!\n",
+]
+
+
+@pytest.mark.parametrize("seed", range(100))
+def test_boundary_tokens_equal_word_tokens_split_at_every_boundary(seed):
+    """BoundaryTokens (what CoNLL and agreement κ both use) keeps the word tokens and the
+    inner cuts apart; its tokens, counts and index ranges equal those of the word tokens
+    split at the span boundaries."""
+    import random
+    from types import SimpleNamespace
+
+    from newsreview.exports.tokens import BoundaryTokens, split_at, token_range, word_tokens
+
+    rng = random.Random(seed)
+    text = BOUNDARY_TEXTS[seed % len(BOUNDARY_TEXTS)]
+    spans = []
+    for _ in range(rng.randint(0, 12) if len(text) > 1 else 0):
+        start = rng.randrange(0, len(text) - 1)
+        spans.append(SimpleNamespace(start=start, end=rng.randint(start + 1, len(text))))
+    cuts = {s.start for s in spans} | {s.end for s in spans}
+    expected = split_at(word_tokens(text), cuts)
+    tokens = BoundaryTokens(text, spans)
+    assert tokens.tokens() == expected
+    assert tokens.count == len(expected)
+    starts, ends = [a for a, _b in expected], [b for _a, b in expected]
+    for span in spans:
+        assert tokens.token_range(span.start, span.end) == token_range(
+            starts, ends, span.start, span.end
+        )

@@ -98,6 +98,11 @@ EXPECTED: dict[str, dict[str, dict[str, str]]] = {
     "imports:progress": {"GET": project_page(*MANAGERS), "POST": GET_ONLY},
     "imports:confirm": {"GET": GET_ONLY, "POST": project_page(*MANAGERS)},
     "imports:cancel": {"GET": GET_ONLY, "POST": project_page(*MANAGERS)},
+    # Assignment (issue 11): managers hand out documents from the document list.
+    "documents:assignment-update": {"GET": GET_ONLY, "POST": project_page(*MANAGERS)},
+    "documents:assignment-auto": {"GET": GET_ONLY, "POST": project_page(*MANAGERS)},
+    # The dashboard: reviewers and managers.
+    "agreement:dashboard": {"GET": project_page(*REVIEWERS), "POST": GET_ONLY},
 }
 
 # Query strings some URLs need to reach their permission check with real input.

@@ -1,0 +1,11 @@
+"""The dashboard, under projects/<slug>/dashboard/ (newsreview/urls.py)."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "agreement"
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+]
