@@ -12,6 +12,7 @@ from django.utils.translation import get_language, gettext
 from newsreview.documents.models import Document
 from newsreview.projects.models import EntityType, EventType, RoleType
 
+from .frames import Frames, build_frames
 from .models import AnnotationLayer, Argument, Span
 from .rendering import (
     ListItem,
@@ -66,13 +67,39 @@ def layer_spans(layer: AnnotationLayer | None) -> list[Span]:
 def document_view_context(*, document: Document, layer: AnnotationLayer | None) -> dict[str, Any]:
     """What the read-only document page needs: the text with the layer's spans."""
     spans = layer_spans(layer)
+    frames = build_frames(
+        layer,
+        {s.pk: s for s in spans},
+        {id(s.label): s.label.name for s in spans},
+        document.project.schema_id,
+    )
     return {
         "document": document,
         "project": document.project,
         "layer": layer,
         "spans": spans,
         "rendered_text": rendered_text(document, spans),
+        **frame_context(frames),
     }
+
+
+def frame_context(frames: Frames) -> dict[str, Any]:
+    """The event frames' part of a page context (templates/annotations/_frames.html)."""
+    return {
+        "frames": list(frames.by_trigger.values()),
+        "participation": frames.participation,
+        "incomplete_count": frames.incomplete,
+        "attribute_types": frames.attribute_types,
+    }
+
+
+def _list_flags(frame: Any) -> str:
+    """What the side list says of an event beside its arguments: incomplete, realis."""
+    if frame is None:
+        return ""
+    parts = [] if frame.is_complete else [gettext("incomplete")]
+    parts += [f"{a.attribute.name}: {a.value}" for a in frame.attributes if a.value]
+    return " · ".join(parts)
 
 
 # --- the annotation workspace ------------------------------------------------------------
@@ -279,6 +306,7 @@ def annotate_context(
     user: User,
     selected_id: int | None = None,
     picker_id: int | None = None,
+    picker_role: str = "",
     read_only: bool = False,
 ) -> dict[str, Any]:
     """Everything the annotate page and its fragments show. The number of queries does
@@ -304,6 +332,7 @@ def annotate_context(
     if selected_id not in by_id:
         selected_id = None
     names = {id(t): t.name for t in (*entity_types, *event_types)}
+    frames = build_frames(layer, by_id, names, project.schema_id)
     span_list = render_span_list(
         [
             ListItem(
@@ -313,6 +342,8 @@ def annotate_context(
                 text=s.text,
                 is_trigger=s.is_trigger,
                 arguments=tuple((a.role, a.span_text) for a in arguments.get(s.pk, ())),
+                flags=_list_flags(frames.by_trigger.get(s.pk)),
+                is_incomplete=s.pk in frames.by_trigger and not frames.by_trigger[s.pk].is_complete,
             )
             for s in spans
         ],
@@ -332,6 +363,7 @@ def annotate_context(
     if picker_id is not None and picker_id in by_id and by_id[picker_id].is_trigger:
         trigger = by_id[picker_id]
         picker = {
+            "role": picker_role,
             "trigger": trigger,
             "arguments": arguments.get(picker_id, []),
             "roles": list(
@@ -360,4 +392,6 @@ def annotate_context(
         "next_to_do_id": next_to_do(document, user),
         "progress": {"done": done, "total": total},
         "picker": picker,
+        **frame_context(frames),
+        "selected_frame": frames.by_trigger.get(selected_id) if selected_id else None,
     }

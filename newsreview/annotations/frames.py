@@ -1,0 +1,188 @@
+"""Event frames (issue 12): each event of a layer as its type's roles in schema order,
+filled or empty, with its attributes and what it still needs; and, for each entity, the
+events it takes part in. Built from a fixed number of queries whatever the layer holds
+(the workspace, the read-only document page and the curation page share it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Prefetch
+
+from newsreview.projects.models import AttributeType, EntityType, EventType, RoleType
+
+from .events import completeness
+from .models import AnnotationLayer, Argument, Event
+
+
+@dataclass
+class FrameArgument:
+    id: int
+    span_id: int
+    text: str
+    label_key: str
+    label_name: str
+    role: RoleType
+
+
+@dataclass
+class Slot:
+    role: RoleType
+    allowed: list[EntityType]
+    arguments: list[FrameArgument] = field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.arguments
+
+    @property
+    def is_missing(self) -> bool:
+        return self.role.is_required and not self.arguments
+
+    @property
+    def takes_more(self) -> bool:
+        return self.role.is_multiple or not self.arguments
+
+
+@dataclass
+class AttributeView:
+    attribute: AttributeType
+    value: Any
+
+
+@dataclass
+class Frame:
+    event_id: int
+    trigger_id: int
+    event_type: EventType
+    trigger_text: str
+    slots: list[Slot]
+    orphans: list[FrameArgument]
+    attributes: list[AttributeView]
+    unknown_attributes: dict[str, Any]
+    roles: list[RoleType]
+
+    @property
+    def missing(self) -> list[RoleType]:
+        return [s.role for s in self.slots if s.is_missing]
+
+    @property
+    def is_complete(self) -> bool:
+        return not self.missing and not self.orphans
+
+    @property
+    def argument_count(self) -> int:
+        return sum(len(s.arguments) for s in self.slots) + len(self.orphans)
+
+    @property
+    def argument_spans(self) -> str:
+        """ "span-id:ROLE …" for the highlighting script (frame.js)."""
+        parts = [f"{a.span_id}:{a.role.key}" for s in self.slots for a in s.arguments]
+        parts += [f"{a.span_id}:{a.role.key}" for a in self.orphans]
+        return " ".join(parts)
+
+    @property
+    def realis(self) -> str:
+        return next((str(a.value) for a in self.attributes if a.attribute.key == "realis"), "")
+
+
+@dataclass
+class Participation:
+    """An event an entity takes part in, and as what."""
+
+    trigger_id: int
+    event_name: str
+    trigger_text: str
+    role_name: str
+
+
+@dataclass
+class Frames:
+    by_trigger: dict[int, Frame]
+    participation: dict[int, list[Participation]]  # entity span id → events
+    attribute_types: list[AttributeType]
+
+    @property
+    def incomplete(self) -> int:
+        return sum(not f.is_complete for f in self.by_trigger.values())
+
+
+def build_frames(
+    layer: AnnotationLayer | None,
+    spans: dict[int, Any],
+    names: dict[int, str],
+    schema_id: int,
+) -> Frames:
+    """Frames of `layer`'s events. `spans` maps span id to a row with `text` and `label`
+    (an EntityType or EventType); `names` maps id(label) to its display name."""
+    attribute_types = list(AttributeType.objects.filter(schema_id=schema_id))
+    if layer is None or not any(getattr(s, "event_type_id", None) for s in spans.values()):
+        return Frames({}, {}, attribute_types)
+    roles = {
+        r.pk: r
+        for r in RoleType.objects.filter(event_type__schema_id=schema_id).prefetch_related(
+            Prefetch("allowed_entity_types", queryset=EntityType.objects.order_by("order", "key"))
+        )
+    }
+    by_type: dict[int, list[RoleType]] = {}
+    for role in roles.values():
+        by_type.setdefault(role.event_type_id, []).append(role)
+    arguments: dict[int, list[tuple[int, int, int]]] = {}
+    for pk, event_id, role_id, span_id in (
+        Argument.objects.filter(event__layer=layer)
+        .order_by("span__start", "id")
+        .values_list("pk", "event_id", "role_id", "span_id")
+    ):
+        arguments.setdefault(event_id, []).append((pk, role_id, span_id))
+    frames: dict[int, Frame] = {}
+    participation: dict[int, list[Participation]] = {}
+    for event_id, trigger_id, type_id, attrs in (
+        Event.objects.filter(layer=layer)
+        .order_by("trigger__start", "id")
+        .values_list("pk", "trigger_id", "event_type_id", "attributes")
+    ):
+        trigger = spans.get(trigger_id)
+        if trigger is None:
+            continue
+        event_type = trigger.label
+        own_roles = by_type.get(type_id, [])
+        slots = {r.pk: Slot(r, list(r.allowed_entity_types.all())) for r in own_roles}
+        orphans = []
+        status = completeness(
+            type_id, own_roles, [(a, r) for a, r, _s in arguments.get(event_id, [])]
+        )
+        for argument_id, role_id, span_id in arguments.get(event_id, []):
+            entity = spans.get(span_id)
+            if entity is None:
+                continue
+            view = FrameArgument(
+                argument_id,
+                span_id,
+                entity.text,
+                entity.label.key,
+                names[id(entity.label)],
+                roles[role_id],
+            )
+            if argument_id in status.orphaned:
+                orphans.append(view)
+            else:
+                slots[role_id].arguments.append(view)
+            participation.setdefault(span_id, []).append(
+                Participation(trigger_id, names[id(event_type)], trigger.text, roles[role_id].name)
+            )
+        attrs = attrs or {}
+        frames[trigger_id] = Frame(
+            event_id=event_id,
+            trigger_id=trigger_id,
+            event_type=event_type,
+            trigger_text=trigger.text,
+            slots=[slots[r.pk] for r in own_roles],
+            orphans=orphans,
+            attributes=[AttributeView(a, attrs.get(a.key)) for a in attribute_types],
+            unknown_attributes={
+                k: v for k, v in attrs.items() if k not in {a.key for a in attribute_types}
+            },
+            roles=own_roles,
+        )
+    return Frames(frames, participation, attribute_types)
