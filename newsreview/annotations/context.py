@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Case, Value, When
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext
 
 from newsreview.documents.models import Document
 from newsreview.projects.models import EntityType, EventType, RoleType
 
 from .frames import Frames, build_frames
-from .models import AnnotationLayer, Argument, Span
+from .models import AnnotationLayer, Span
 from .rendering import (
     ListItem,
     SpanView,
@@ -316,23 +316,15 @@ def annotate_context(
     event_types = list(EventType.objects.filter(schema_id=project.schema_id))
     spans = _span_rows(layer, {t.pk: t for t in entity_types}, {t.pk: t for t in event_types})
     by_id = {s.pk: s for s in spans}
-    arguments: dict[int, list[ArgumentView]] = {}
-    if layer is not None and any(s.event_type_id for s in spans):
-        rows = (
-            Argument.objects.filter(event__layer=layer)
-            .order_by("role__order", "span__start", "id")
-            .values_list("pk", "event__trigger_id", "span_id", "role__name_en", "role__name_ar")
-        )
-        arabic = (get_language() or "").startswith("ar")
-        for pk, trigger_id, span_id, name_en, name_ar in rows:
-            if span_id in by_id:
-                arguments.setdefault(trigger_id, []).append(
-                    ArgumentView(pk, name_ar if arabic else name_en, by_id[span_id].text)
-                )
     if selected_id not in by_id:
         selected_id = None
     names = {id(t): t.name for t in (*entity_types, *event_types)}
     frames = build_frames(layer, by_id, names, project.schema_id)
+    # The side list and the picker show each event's arguments as its frame has them.
+    arguments = {
+        trigger_id: [ArgumentView(a.id, a.role.name, a.text) for a in frame.all_arguments]
+        for trigger_id, frame in frames.by_trigger.items()
+    }
     span_list = render_span_list(
         [
             ListItem(

@@ -72,6 +72,11 @@ class Frame:
         return not self.missing and not self.orphans
 
     @property
+    def all_arguments(self) -> list[FrameArgument]:
+        """Every argument, by role in schema order, then those of roles the type lacks."""
+        return [a for s in self.slots for a in s.arguments] + self.orphans
+
+    @property
     def argument_count(self) -> int:
         return sum(len(s.arguments) for s in self.slots) + len(self.orphans)
 
@@ -116,9 +121,9 @@ def build_frames(
 ) -> Frames:
     """Frames of `layer`'s events. `spans` maps span id to a row with `text` and `label`
     (an EntityType or EventType); `names` maps id(label) to its display name."""
-    attribute_types = list(AttributeType.objects.filter(schema_id=schema_id))
     if layer is None or not any(getattr(s, "event_type_id", None) for s in spans.values()):
-        return Frames({}, {}, attribute_types)
+        return Frames({}, {}, [])
+    attribute_types = list(AttributeType.objects.filter(schema_id=schema_id))
     roles = {
         r.pk: r
         for r in RoleType.objects.filter(event_type__schema_id=schema_id).prefetch_related(
