@@ -219,3 +219,70 @@ def test_meeting_and_planned_visit_framed_by_keyboard_survive_a_reload_and_expor
         ),
         "MOVEMENT_TRANSPORT": ("زيارة", [("DESTINATION", "باريس")], {"realis": "planned"}),
     }
+
+
+def _meeting_with_place(document, user):
+    """«اللقاءات» as a meeting with Hammouchi as participant and Paris as place."""
+    from newsreview.annotations import services
+    from tests.annotations.test_services import at
+
+    layer = services.get_or_create_layer(document=document, user=user)
+    made = {}
+    for word, key in (("حموشي", "PERS"), ("باريس", "GPE"), ("اللقاءات", "CONTACT_MEET")):
+        start, end = at(document.text, word)
+        made[word] = services.add_span(layer=layer, start=start, end=end, label=key, by=user)
+    event = made["اللقاءات"].event
+    services.add_argument(layer=layer, event=event, role="PARTICIPANT", span=made["حموشي"], by=user)
+    services.add_argument(layer=layer, event=event, role="PLACE", span=made["باريس"], by=user)
+    return made
+
+
+def test_type_change_flags_the_argument_and_moving_it_by_keyboard_completes_the_event(
+    login, live_server, seed_document, annotator
+):
+    made = _meeting_with_place(seed_document, annotator)
+    trigger = made["اللقاءات"]
+    page = open_workspace(login, live_server, annotator, seed_document)
+    focus_mark(page, trigger.start)
+    page.keyboard.press("2")  # CONTACT_PHONE_WRITE: no PLACE role
+    wait_until_saved(page)
+    frame = page.locator(f'[data-frame-for="{trigger.pk}"]')
+    frame.locator("[data-orphans]").wait_for()
+    assert "باريس" in frame.locator("[data-orphans]").text_content()
+    assert page.locator("[data-incomplete-count]").text_content().strip() == "1 event incomplete"
+    assert Event.objects.get(trigger=trigger).arguments.count() == 2  # nothing dropped
+    # Move it to PARTICIPANT with the keyboard: the role list, then its button.
+    select = frame.locator("[data-orphans] select[name=role]")
+    select.focus()
+    select.select_option("PARTICIPANT")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    wait_until_saved(page)
+    page.wait_for_function("() => !document.querySelector('[data-incomplete-count]')")
+    assert sorted(arguments_of(Event.objects.get(trigger=trigger))) == [
+        ("PARTICIPANT", "باريس"),
+        ("PARTICIPANT", "حموشي"),
+    ]
+
+
+def test_deleting_a_trigger_with_arguments_asks_and_keeps_the_argument_spans(
+    login, live_server, seed_document, annotator
+):
+    made = _meeting_with_place(seed_document, annotator)
+    trigger = made["اللقاءات"]
+    page = open_workspace(login, live_server, annotator, seed_document)
+    focus_mark(page, trigger.start)
+    questions = []
+    page.once("dialog", lambda d: (questions.append(d.message), d.dismiss()))
+    page.keyboard.press("x")
+    assert questions and "2 arguments" in questions[0] and "stay in the text" in questions[0]
+    page.wait_for_timeout(300)
+    assert Event.objects.filter(trigger=trigger).exists()
+    page.once("dialog", lambda d: d.accept())
+    page.keyboard.press("x")
+    wait_until_saved(page)
+    page.wait_for_function(
+        f"() => !document.querySelector('[data-doc-text] [data-span-id=\"{trigger.pk}\"]')"
+    )
+    assert not Event.objects.exists()
+    assert {s.text for s in seed_document.layers.get().spans.all()} == {"حموشي", "باريس"}
