@@ -387,3 +387,28 @@ def annotate_context(
         **frame_context(frames),
         "selected_frame": frames.by_trigger.get(selected_id) if selected_id else None,
     }
+
+
+def frame_only_context(
+    *, document: Document, layer: AnnotationLayer | None, trigger_id: int, read_only: bool
+) -> dict[str, Any] | None:
+    """What templates/annotations/_frame.html needs for the event `trigger_id` starts (None
+    if the layer has no such event)."""
+    project = document.project
+    entity_types = list(EntityType.objects.filter(schema_id=project.schema_id))
+    event_types = list(EventType.objects.filter(schema_id=project.schema_id))
+    spans = _span_rows(layer, {t.pk: t for t in entity_types}, {t.pk: t for t in event_types})
+    names = {id(t): t.name for t in (*entity_types, *event_types)}
+    frames = build_frames(layer, {s.pk: s for s in spans}, names, project.schema_id)
+    frame = frames.by_trigger.get(trigger_id)
+    if frame is None:
+        return None
+    return {
+        "document": document,
+        "project": project,
+        "layer": layer,
+        "version": layer.version if layer is not None else 0,
+        "read_only": read_only,
+        "frame": frame,
+        "selected_frame": frame,
+    }

@@ -28,7 +28,7 @@ from newsreview.core.http import HtmxHttpRequest, navigate
 from newsreview.documents.models import Document
 
 from . import events, services
-from .context import annotate_context, own_layer, span_added_context
+from .context import annotate_context, frame_only_context, own_layer, span_added_context
 from .errors import AnnotationError
 from .forms import (
     ArgumentCreateForm,
@@ -120,6 +120,16 @@ def annotate(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpRespo
             raise Http404(_("No such layer."))
         read_only = viewed.pk != getattr(layer, "pk", None)
         layer = viewed
+    frame_id = _int_param(request, "frame")
+    if request.htmx and frame_id is not None:
+        # One event's frame, fetched when its trigger is focused (static/js/frame.js):
+        # the page carries only the focused one, whatever the number of events.
+        context = frame_only_context(
+            document=document, layer=layer, trigger_id=frame_id, read_only=read_only
+        )
+        if context is None:
+            raise Http404(_("No such event."))
+        return render(request, "annotations/_frame.html", context)
     context = annotate_context(
         document=document,
         layer=layer,

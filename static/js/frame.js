@@ -11,6 +11,7 @@ const markOf = (element) => element?.closest?.("[data-doc-text] [data-span-id], 
 const idOf = (mark) => mark.dataset.spanId || mark.dataset.pending;
 let shown = null; // the span whose frame or event list the panel shows
 let filling = null; // {trigger, role, allowed, button} while a role waits for its entity
+let loading = Promise.resolve(); // the last frame fetched (see load)
 
 // Show the frame of trigger `id`, or the events entity `id` takes part in; hide the others.
 function show(id) {
@@ -22,7 +23,32 @@ function show(id) {
   for (const section of frames.querySelectorAll(sections)) {
     const own = section.dataset.frameFor || section.dataset.rolesFor;
     section.hidden = own !== String(id);
+    if (!section.hidden && section.hasAttribute("data-lazy")) load(section, own);
   }
+}
+
+// The workspace renders only the focused event's frame; the others come when asked for
+// (a read, like the argument picker: no queue).
+function load(section, id) {
+  section.removeAttribute("data-lazy");
+  const url = new URL(location.href);
+  for (const name of ["span", "picker", "role"]) url.searchParams.delete(name);
+  url.searchParams.set("frame", id);
+  loading = htmx.ajax("GET", url.pathname + url.search, { target: section, swap: "outerHTML" }).then(() => {
+    if (String(shown) === String(id)) show(id);
+    highlight(eventIdAt(document.activeElement));
+  });
+}
+
+// Into the frame of trigger `id`, at its first empty role (else its first control), once
+// it is there.
+async function enterFrame(id) {
+  show(id);
+  await loading;
+  const frame = frameOf(id);
+  if (!frame || frame.hidden) return;
+  const target = frame.querySelector(".slot--missing [data-fill-slot], .slot--empty [data-fill-slot]") || frame.querySelector("button, a[href], select, input");
+  target?.focus();
 }
 
 function frameOf(id) {
@@ -165,13 +191,9 @@ document.addEventListener("keydown", (event) => {
     fill(mark);
     return;
   }
-  // Enter on a trigger: into its frame, at the first empty role (else the first control).
-  const frame = frameOf(idOf(mark));
-  if (!frame) return;
+  if (!frameOf(idOf(mark))) return;
   event.preventDefault();
-  show(idOf(mark));
-  const target = frame.querySelector(".slot--missing [data-fill-slot], .slot--empty [data-fill-slot]") || frame.querySelector("button, a[href], select, input");
-  target?.focus();
+  enterFrame(idOf(mark));
 });
 
 // After a swap the panel is new: show the frame of the annotation still focused.

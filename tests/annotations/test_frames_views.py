@@ -62,10 +62,15 @@ def test_workspace_shows_the_focused_events_frame_with_its_roles_in_schema_order
 def test_an_incomplete_event_is_flagged_in_frame_list_and_layer_bar_and_submit_asks(
     client_of, seed_document, layer, meeting, annotator
 ):
-    body = client_of(annotator).get(url("annotate", seed_document)).content.decode()
-    frame = frame_html(body, meeting.pk)
-    assert "frame--incomplete" in frame and "required role empty" in frame
-    assert "hidden" in frame[: frame.index(">")]  # not focused: hidden until it is
+    c = client_of(annotator)
+    body = c.get(url("annotate", seed_document)).content.decode()
+    # Not focused: a placeholder, fetched on focus (the page does not grow with events).
+    placeholder = re.search(rf'<section [^>]*data-frame-for="{meeting.pk}"[^>]*>', body).group(0)
+    assert "data-lazy" in placeholder and "hidden" in placeholder
+    fetched = c.get(url("annotate", seed_document) + f"?frame={meeting.pk}", headers=HX)
+    frame = fetched.content.decode()
+    assert frame.startswith('<section class="frame frame--incomplete"')
+    assert "required role empty" in frame and "Participant" in frame
     assert 'data-incomplete-count="1"' in body and "1 event incomplete" in body
     assert re.search(r'value="done"[^>]*data-confirm="1 event is incomplete', body)
     item = re.search(rf'<li id="item-{meeting.pk}" class="([^"]*)"', body)
@@ -239,7 +244,18 @@ def test_workspace_and_document_page_queries_stay_flat_with_200_events_and_1000_
     with django_assert_max_num_queries(17):
         response = c.get(url("annotate", document))
     assert response.status_code == 200
-    assert response.content.decode().count('data-frame-for=') == events_count
+    assert response.content.decode().count("data-frame-for=") == events_count
     with django_assert_max_num_queries(14):
         response = c.get(reverse("documents:document-detail", args=[project.slug, document.pk]))
     assert response.status_code == 200
+
+
+def test_a_frame_of_another_layer_or_no_event_is_not_found(
+    client_of, seed_document, layer, meeting, hammouchi, other_annotator, annotator
+):
+    c = client_of(annotator)
+    entity = c.get(url("annotate", seed_document) + f"?frame={hammouchi.pk}", headers=HX)
+    assert entity.status_code == 404
+    c = client_of(other_annotator)
+    other = c.get(url("annotate", seed_document) + f"?frame={meeting.pk}", headers=HX)
+    assert other.status_code == 404

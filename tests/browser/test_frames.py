@@ -165,13 +165,13 @@ def test_meeting_and_planned_visit_framed_by_keyboard_survive_a_reload_and_expor
     assert page.locator("[data-incomplete-count]").text_content().strip() == "1 event incomplete"
     focus_mark(page, meet)
     frame = frame_of(page, meet)
-    assert frame.is_visible()
+    frame.locator(".frame__slots").wait_for()  # fetched on focus
     participants = frame.locator('[data-slot="PARTICIPANT"] .frame-arg bdi').all_text_contents()
     assert participants == ["حموشي", "Frédéric Veaux"]
     assert frame.locator('[data-slot="TIME"] .frame-arg bdi').text_content() == "زوال الخميس"
     focus_mark(page, visit)
     visit_frame = frame_of(page, visit)
-    assert visit_frame.is_visible()
+    visit_frame.locator(".frame__slots").wait_for()
     assert visit_frame.locator('[data-slot="DESTINATION"] bdi').text_content() == "باريس"
     assert visit_frame.locator('[data-slot="ARTIFACT"] .slot__empty').is_visible()
     assert visit_frame.locator('[aria-pressed="true"]').text_content().strip() == "planned"
