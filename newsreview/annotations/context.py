@@ -12,7 +12,7 @@ from django.utils.translation import gettext
 from newsreview.documents.models import Document
 from newsreview.projects.models import EntityType, EventType, RoleType
 
-from .frames import Frames, build_frames
+from .frames import Frames, build_frames, render_participation, render_placeholders
 from .models import AnnotationLayer, Span
 from .rendering import (
     ListItem,
@@ -79,17 +79,22 @@ def document_view_context(*, document: Document, layer: AnnotationLayer | None) 
         "layer": layer,
         "spans": spans,
         "rendered_text": rendered_text(document, spans),
-        **frame_context(frames),
+        **frame_context(frames, document.language),
     }
 
 
-def frame_context(frames: Frames) -> dict[str, Any]:
+def frame_context(frames: Frames, lang: str, selected_id: int | None = None) -> dict[str, Any]:
     """The event frames' part of a page context (templates/annotations/_frames.html)."""
+    listed = list(frames.by_trigger.values())
     return {
-        "frames": list(frames.by_trigger.values()),
-        "participation": frames.participation,
+        "frames": listed,
         "incomplete_count": frames.incomplete,
         "attribute_types": frames.attribute_types,
+        # render_* escape every value (frames.py).
+        "frame_placeholders": mark_safe(render_placeholders(listed, selected_id)),  # noqa: S308
+        "participation_html": mark_safe(  # noqa: S308
+            render_participation(frames.participation, lang)
+        ),
     }
 
 
@@ -384,7 +389,7 @@ def annotate_context(
         "next_to_do_id": next_to_do(document, user),
         "progress": {"done": done, "total": total},
         "picker": picker,
-        **frame_context(frames),
+        **frame_context(frames, document.language, selected_id),
         "selected_frame": frames.by_trigger.get(selected_id) if selected_id else None,
     }
 

@@ -5,10 +5,12 @@ events it takes part in. Built from a fixed number of queries whatever the layer
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Prefetch
+from django.utils.translation import gettext, ngettext
 
 from newsreview.projects.models import AttributeType, EntityType, EventType, RoleType
 
@@ -191,3 +193,49 @@ def build_frames(
             roles=own_roles,
         )
     return Frames(frames, participation, attribute_types)
+
+
+def render_placeholders(frames: list[Frame], selected_id: int | None) -> str:
+    """The workspace's stand-ins for the frames it does not show (all but the focused one):
+    what the text needs without the frame (the arguments to highlight, the question before
+    deleting the trigger). Built here, not in a template loop: a layer may hold hundreds
+    of events (bench/bench_frames.py). Every value is escaped."""
+    esc = html.escape
+    out = []
+    for frame in frames:
+        if frame.trigger_id == selected_id:
+            continue
+        question = ngettext(
+            "Delete this %(type)s event and its %(n)s argument? The argument's own "
+            "annotation stays in the text.",
+            "Delete this %(type)s event and its %(n)s arguments? The arguments' own "
+            "annotations stay in the text.",
+            frame.argument_count,
+        ) % {"type": frame.event_type.name, "n": frame.argument_count}
+        out.append(
+            f'<section class="frame" id="frame-{frame.trigger_id}" '
+            f'data-frame-for="{frame.trigger_id}" data-event-args="{esc(frame.argument_spans)}" '
+            f'data-lazy data-delete-confirm="{esc(question)}" hidden></section>'
+        )
+    return "".join(out)
+
+
+def render_participation(participation: dict[int, list[Participation]], lang: str) -> str:
+    """For each entity that fills a role: the events it takes part in, each a link to the
+    event (shown when the entity is focused). Escaped, built here for the same reason."""
+    esc = html.escape
+    title = esc(gettext("Takes part in"))
+    out = []
+    for span_id, taking_part in participation.items():
+        items = "".join(
+            f'<li><a href="?span={p.trigger_id}" data-focus-span="{p.trigger_id}" '
+            f'data-event-link="{p.trigger_id}">{esc(p.event_name)}: '
+            f'<bdi lang="{esc(lang)}">{esc(p.trigger_text)}</bdi></a> — '
+            f"{esc(gettext('as %(role)s') % {'role': p.role_name})}</li>"
+            for p in taking_part
+        )
+        out.append(
+            f'<section class="roles-of" data-roles-for="{span_id}" hidden>'
+            f'<h3 class="side-panel__title">{title}</h3><ul>{items}</ul></section>'
+        )
+    return "".join(out)
