@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from newsreview.accounts.models import User
@@ -238,13 +238,3 @@ def incomplete_count(layer: AnnotationLayer | None) -> int:
     if layer is None:
         return 0
     return Event.objects.filter(layer=layer).filter(incomplete_events_q()).count()
-
-
-def argument_counts(layer: AnnotationLayer) -> dict[int, int]:
-    """Arguments per event of the layer, by trigger id (the delete confirmation says how
-    many go with the event)."""
-    return dict(
-        Event.objects.filter(layer=layer)
-        .annotate(n=Count("arguments"))
-        .values_list("trigger_id", "n")
-    )

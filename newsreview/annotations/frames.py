@@ -89,10 +89,6 @@ class Frame:
         parts += [f"{a.span_id}:{a.role.key}" for a in self.orphans]
         return " ".join(parts)
 
-    @property
-    def realis(self) -> str:
-        return next((str(a.value) for a in self.attributes if a.attribute.key == "realis"), "")
-
 
 @dataclass
 class Participation:
