@@ -15,6 +15,7 @@ BENCHES = [
     "bench_export.py",
     "bench_import.py",
     "bench_agreement.py",
+    "bench_frames.py",
 ]
 
 

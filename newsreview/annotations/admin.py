@@ -26,6 +26,7 @@ from newsreview.projects.admin import ADMIN_MEDIA_CSS, ServiceErrorMixin
 from newsreview.projects.admin_scoping import ProjectScopedAdmin, ScopedChoicesMixin
 
 from . import services
+from .admin_filters import CompletenessFilter, RealisFilter
 from .errors import AnnotationError
 from .models import AnnotationLayer, Argument, Change, Comment, Event, Span
 
@@ -482,7 +483,7 @@ class EventAdmin(ServiceErrorMixin, ProjectScopedAdmin):
     service_errors = (AnnotationError,)
     project_path = "layer__document__project"
     list_display = ("id", "event_type", "trigger_text", "layer", "argument_count", "created_at")
-    list_filter = ("event_type", "layer__document__project")
+    list_filter = ("event_type", RealisFilter, CompletenessFilter, "layer__document__project")
     search_fields = ("trigger__text", "event_type__key", "layer__document__title")
     list_select_related = ("event_type", "trigger", "layer__document", "layer__owner")
     fields = ("layer", "event_type", "trigger_link", "trigger_text", "attributes", "created_at")

@@ -7,12 +7,13 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Case, Exists, OuterRef, Value, When
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext
 
 from newsreview.documents.models import Document
 from newsreview.projects.models import Assignment, EntityType, EventType, RoleType
 
-from .models import AnnotationLayer, Argument, Span
+from .frames import Frames, build_frames, render_participation, render_placeholders
+from .models import AnnotationLayer, Span
 from .rendering import (
     ListItem,
     SpanView,
@@ -66,13 +67,44 @@ def layer_spans(layer: AnnotationLayer | None) -> list[Span]:
 def document_view_context(*, document: Document, layer: AnnotationLayer | None) -> dict[str, Any]:
     """What the read-only document page needs: the text with the layer's spans."""
     spans = layer_spans(layer)
+    frames = build_frames(
+        layer,
+        {s.pk: s for s in spans},
+        {id(s.label): s.label.name for s in spans},
+        document.project.schema_id,
+    )
     return {
         "document": document,
         "project": document.project,
         "layer": layer,
         "spans": spans,
         "rendered_text": rendered_text(document, spans),
+        **frame_context(frames, document.language),
     }
+
+
+def frame_context(frames: Frames, lang: str, selected_id: int | None = None) -> dict[str, Any]:
+    """The event frames' part of a page context (templates/annotations/_frames.html)."""
+    listed = list(frames.by_trigger.values())
+    return {
+        "frames": listed,
+        "incomplete_count": frames.incomplete,
+        "attribute_types": frames.attribute_types,
+        # render_* escape every value (frames.py).
+        "frame_placeholders": mark_safe(render_placeholders(listed, selected_id)),  # noqa: S308
+        "participation_html": mark_safe(  # noqa: S308
+            render_participation(frames.participation, lang)
+        ),
+    }
+
+
+def _list_flags(frame: Any) -> str:
+    """What the side list says of an event beside its arguments: incomplete, realis."""
+    if frame is None:
+        return ""
+    parts = [] if frame.is_complete else [gettext("incomplete")]
+    parts += [f"{a.attribute.name}: {a.value}" for a in frame.attributes if a.value]
+    return " · ".join(parts)
 
 
 # --- the annotation workspace ------------------------------------------------------------
@@ -286,6 +318,7 @@ def annotate_context(
     user: User,
     selected_id: int | None = None,
     picker_id: int | None = None,
+    picker_role: str = "",
     read_only: bool = False,
 ) -> dict[str, Any]:
     """Everything the annotate page and its fragments show. The number of queries does
@@ -295,22 +328,15 @@ def annotate_context(
     event_types = list(EventType.objects.filter(schema_id=project.schema_id))
     spans = _span_rows(layer, {t.pk: t for t in entity_types}, {t.pk: t for t in event_types})
     by_id = {s.pk: s for s in spans}
-    arguments: dict[int, list[ArgumentView]] = {}
-    if layer is not None and any(s.event_type_id for s in spans):
-        rows = (
-            Argument.objects.filter(event__layer=layer)
-            .order_by("role__order", "span__start", "id")
-            .values_list("pk", "event__trigger_id", "span_id", "role__name_en", "role__name_ar")
-        )
-        arabic = (get_language() or "").startswith("ar")
-        for pk, trigger_id, span_id, name_en, name_ar in rows:
-            if span_id in by_id:
-                arguments.setdefault(trigger_id, []).append(
-                    ArgumentView(pk, name_ar if arabic else name_en, by_id[span_id].text)
-                )
     if selected_id not in by_id:
         selected_id = None
     names = {id(t): t.name for t in (*entity_types, *event_types)}
+    frames = build_frames(layer, by_id, names, project.schema_id)
+    # The side list and the picker show each event's arguments as its frame has them.
+    arguments = {
+        trigger_id: [ArgumentView(a.id, a.role.name, a.text) for a in frame.all_arguments]
+        for trigger_id, frame in frames.by_trigger.items()
+    }
     span_list = render_span_list(
         [
             ListItem(
@@ -320,6 +346,8 @@ def annotate_context(
                 text=s.text,
                 is_trigger=s.is_trigger,
                 arguments=tuple((a.role, a.span_text) for a in arguments.get(s.pk, ())),
+                flags=_list_flags(frames.by_trigger.get(s.pk)),
+                is_incomplete=s.pk in frames.by_trigger and not frames.by_trigger[s.pk].is_complete,
             )
             for s in spans
         ],
@@ -339,6 +367,7 @@ def annotate_context(
     if picker_id is not None and picker_id in by_id and by_id[picker_id].is_trigger:
         trigger = by_id[picker_id]
         picker = {
+            "role": picker_role,
             "trigger": trigger,
             "arguments": arguments.get(picker_id, []),
             "roles": list(
@@ -367,4 +396,31 @@ def annotate_context(
         "next_to_do_id": next_to_do(document, user),
         "progress": {"done": done, "total": total},
         "picker": picker,
+        **frame_context(frames, document.language, selected_id),
+        "selected_frame": frames.by_trigger.get(selected_id) if selected_id else None,
+    }
+
+
+def frame_only_context(
+    *, document: Document, layer: AnnotationLayer | None, trigger_id: int, read_only: bool
+) -> dict[str, Any] | None:
+    """What templates/annotations/_frame.html needs for the event `trigger_id` starts (None
+    if the layer has no such event)."""
+    project = document.project
+    entity_types = list(EntityType.objects.filter(schema_id=project.schema_id))
+    event_types = list(EventType.objects.filter(schema_id=project.schema_id))
+    spans = _span_rows(layer, {t.pk: t for t in entity_types}, {t.pk: t for t in event_types})
+    names = {id(t): t.name for t in (*entity_types, *event_types)}
+    frames = build_frames(layer, {s.pk: s for s in spans}, names, project.schema_id)
+    frame = frames.by_trigger.get(trigger_id)
+    if frame is None:
+        return None
+    return {
+        "document": document,
+        "project": project,
+        "layer": layer,
+        "version": layer.version if layer is not None else 0,
+        "read_only": read_only,
+        "frame": frame,
+        "selected_frame": frame,
     }

@@ -54,10 +54,26 @@ class ArgumentCreateForm(VersionForm):
     trigger = forms.IntegerField(min_value=1, max_value=MAX_ID)
     role = forms.CharField(max_length=64)
     span = forms.IntegerField(min_value=1, max_value=MAX_ID)
+    # Sent from the event frame (issue 12): the answer keeps the frame, no picker dialog.
+    frame = forms.BooleanField(required=False)
 
 
 class ArgumentDeleteForm(VersionForm):
     argument = forms.IntegerField(min_value=1, max_value=MAX_ID)
+    frame = forms.BooleanField(required=False)
+
+
+class ArgumentRoleForm(VersionForm):
+    argument = forms.IntegerField(min_value=1, max_value=MAX_ID)
+    role = forms.CharField(max_length=64)
+
+
+class EventAttributeForm(VersionForm):
+    """Set (or, with no value, clear) one attribute of the event `trigger` starts."""
+
+    trigger = forms.IntegerField(min_value=1, max_value=MAX_ID)
+    name = forms.CharField(max_length=64)
+    value = forms.CharField(max_length=1_000, required=False, strip=False)
 
 
 class StatusForm(VersionForm):

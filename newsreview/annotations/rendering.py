@@ -165,6 +165,8 @@ class ListItem:
     text: str
     is_trigger: bool
     arguments: tuple[tuple[str, str], ...] = ()  # (role name, argument text)
+    flags: str = ""  # an event's state: "incomplete · Realis: planned" (issue 12)
+    is_incomplete: bool = False
 
 
 def render_span_list(
@@ -181,12 +183,16 @@ def render_span_list(
         classes = "span-item span-item--trigger" if item.is_trigger else "span-item"
         if item.id == selected_id:
             classes += " is-selected"
+        if item.is_incomplete:
+            classes += " is-incomplete"
         out.append(
             f'<li id="item-{item.id}" class="{classes}" style="--label-color: {esc(item.colour)}" '
             f'data-item-for="{item.id}"><a href="?span={item.id}" data-focus-span="{item.id}">'
             f'<span class="span-item__label">{esc(item.label_name)}</span> '
             f'<bdi lang="{lang_attr}">{esc(item.text)}</bdi></a>'
         )
+        if item.flags:
+            out.append(f' <span class="span-item__flags">{esc(item.flags)}</span>')
         if item.arguments:
             out.append('<ul class="argument-list">')
             for role, text in item.arguments:

@@ -31,6 +31,9 @@ UNDOABLE = (
     "span.update",
     "argument.add",
     "argument.delete",
+    # issue 12 (annotations/events.py)
+    "argument.update",
+    "event.attributes",
 )
 
 
@@ -400,34 +403,11 @@ def update_span(
         span.entity_type = new_label
     else:
         event = span.event
-        role_keys = set(new_label.roles.values_list("key", flat=True))
-        for argument in event.arguments.select_related("role"):
-            if argument.role.key not in role_keys:
-                raise AnnotationError(
-                    "role_mismatch",
-                    _(
-                        "The event has a “%(role)s” argument that “%(key)s” does not allow; "
-                        "remove it first."
-                    )
-                    % {"role": argument.role.key, "key": new_label.key},
-                )
         if event.event_type_id != new_label.pk:
-            roles = {r.key: r for r in new_label.roles.prefetch_related("allowed_entity_types")}
-            arguments = list(event.arguments.select_related("role", "span__entity_type"))
-            for argument in arguments:
-                # Same role key, but the new type's role may accept other entity types or
-                # only one argument: the event must stay valid under its new type.
-                role = roles[argument.role.key]
-                _check_role_allows(role, argument.span.entity_type)
-                if not role.is_multiple and sum(a.role.key == role.key for a in arguments) > 1:
-                    raise AnnotationError(
-                        "role_taken",
-                        _("The role “%(role)s” of “%(key)s” takes one argument; remove the others.")
-                        % {"role": role.key, "key": new_label.key},
-                    )
-            for argument in arguments:
-                argument.role = roles[argument.role.key]
-                argument.save(update_fields=["role"])
+            # issue 12: arguments the new type has no place for stay, flagged (events.py).
+            from .events import retype_arguments
+
+            retype_arguments(event, new_label)
             event.event_type = new_label
             event.save(update_fields=["event_type"])
         span.event_type = new_label

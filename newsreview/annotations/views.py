@@ -27,12 +27,14 @@ from django.views.decorators.http import require_GET, require_POST
 from newsreview.core.http import HtmxHttpRequest, navigate
 from newsreview.documents.models import Document
 
-from . import services
-from .context import annotate_context, own_layer, span_added_context
+from . import events, services
+from .context import annotate_context, frame_only_context, own_layer, span_added_context
 from .errors import AnnotationError
 from .forms import (
     ArgumentCreateForm,
     ArgumentDeleteForm,
+    ArgumentRoleForm,
+    EventAttributeForm,
     SpanCreateForm,
     SpanForm,
     SpanUpdateForm,
@@ -118,12 +120,23 @@ def annotate(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpRespo
             raise Http404(_("No such layer."))
         read_only = viewed.pk != getattr(layer, "pk", None)
         layer = viewed
+    frame_id = _int_param(request, "frame")
+    if request.htmx and frame_id is not None:
+        # One event's frame, fetched when its trigger is focused (static/js/frame.js):
+        # the page carries only the focused one, whatever the number of events.
+        context = frame_only_context(
+            document=document, layer=layer, trigger_id=frame_id, read_only=read_only
+        )
+        if context is None:
+            raise Http404(_("No such event."))
+        return render(request, "annotations/_frame.html", context)
     context = annotate_context(
         document=document,
         layer=layer,
         user=request.user,
         selected_id=_int_param(request, "span"),
         picker_id=_int_param(request, "picker"),
+        picker_role=request.GET.get("role", "")[:64],
         read_only=read_only,
     )
     template = TEMPLATE
@@ -254,7 +267,9 @@ def _act(
             return replayed
         raise
     added = shown.pop("added", None)
-    if added is not None and request.htmx and added.layer.version > 1:
+    # A new trigger brings a new event frame and may change the incomplete count: the
+    # full answer (issue 12). Entities, by far the most frequent, take the hot path.
+    if added is not None and request.htmx and added.layer.version > 1 and not added.is_trigger:
         # The hot path: only the touched chunks and one side-list row travel back
         # (out of band); the first span of a layer also changes its status, so it
         # gets the full answer below.
@@ -386,6 +401,8 @@ def argument_create(request: HtmxHttpRequest, slug: str, document_id: int) -> Ht
             by=request.user,
             version=data["version"],
         )
+        if data.get("frame"):
+            return {"selected_id": data["trigger"]}
         return {"selected_id": data["trigger"], "picker_id": data["trigger"]}
 
     return _act(request, _document(request, slug, document_id), ArgumentCreateForm, link)
@@ -402,6 +419,8 @@ def argument_delete(request: HtmxHttpRequest, slug: str, document_id: int) -> Ht
         services.delete_argument(
             layer=layer, argument=data["argument"], by=request.user, version=data["version"]
         )
+        if data.get("frame"):
+            return {"selected_id": event.trigger_id}
         return {"selected_id": event.trigger_id, "picker_id": event.trigger_id}
 
     return _act(request, _document(request, slug, document_id), ArgumentDeleteForm, unlink)
@@ -459,3 +478,56 @@ def layer_status(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpR
         return {}
 
     return _act(request, _document(request, slug, document_id), StatusForm, mark, create_layer=True)
+
+
+# --- event frames (issue 12) ---------------------------------------------------------------
+
+
+def _event_of_trigger(layer: AnnotationLayer, trigger_id: int) -> Event:
+    event = Event.objects.filter(layer=layer, trigger_id=trigger_id).first()
+    if event is None:
+        raise AnnotationError("not_found", _("That event does not exist in your layer."))
+    return event
+
+
+@require_POST
+@login_required
+@_plain_404
+def argument_update(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpResponse:
+    """Move an argument to another role of its event (from the event frame)."""
+
+    def rerole(layer: AnnotationLayer, data: dict[str, Any]) -> dict[str, Any]:
+        event = Event.objects.filter(layer=layer, arguments__pk=data["argument"]).first()
+        if event is None:
+            raise AnnotationError("not_found", _("That argument does not exist in your layer."))
+        events.change_argument_role(
+            layer=layer,
+            argument=data["argument"],
+            role=data["role"],
+            by=request.user,
+            version=data["version"],
+        )
+        return {"selected_id": event.trigger_id}
+
+    return _act(request, _document(request, slug, document_id), ArgumentRoleForm, rerole)
+
+
+@require_POST
+@login_required
+@_plain_404
+def event_attribute(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpResponse:
+    """Set or clear an attribute (realis, a note) of an event, from its frame."""
+
+    def set_attribute(layer: AnnotationLayer, data: dict[str, Any]) -> dict[str, Any]:
+        event = _event_of_trigger(layer, data["trigger"])
+        events.set_event_attribute(
+            layer=layer,
+            event=event,
+            name=data["name"],
+            value=data.get("value") or None,
+            by=request.user,
+            version=data["version"],
+        )
+        return {"selected_id": event.trigger_id}
+
+    return _act(request, _document(request, slug, document_id), EventAttributeForm, set_attribute)

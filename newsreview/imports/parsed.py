@@ -78,6 +78,8 @@ class ParsedLayer:
     spans: list[ParsedSpan] = field(default_factory=list)
     relations: list[ParsedRelation] = field(default_factory=list)
     attributes: dict[str, dict[str, Any]] = field(default_factory=dict)  # trigger key → attrs
+    # (trigger key, attribute name) → (where, field): where the file gave it, for messages.
+    attribute_where: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
     comments: list[ParsedComment] = field(default_factory=list)
     where: str = ""
 

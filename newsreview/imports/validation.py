@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from newsreview.accounts.models import User
 from newsreview.annotations.errors import AnnotationError
+from newsreview.annotations.events import attribute_definitions, attribute_problem
 from newsreview.annotations.models import GOLD, AnnotationLayer
 from newsreview.annotations.services import _check_offsets
 from newsreview.documents.models import Document
@@ -79,6 +80,7 @@ class Schema:
     roles: dict[tuple[int, str], tuple[int, frozenset[int], bool]]  # → id, allowed, multiple
     entity_keys: dict[int, str]
     event_keys: dict[int, str]
+    attributes: dict[str, list[str]]  # event attribute key → allowed values (issue 12)
 
     @classmethod
     def of(cls, project: Project) -> Schema:
@@ -106,6 +108,7 @@ class Schema:
             roles=roles,
             entity_keys={v: k for k, v in entities.items()},
             event_keys={v: k for k, v in events.items()},
+            attributes=attribute_definitions(project.schema_id),
         )
 
 
@@ -434,7 +437,7 @@ class Validator:
             status=status,
             spans=spans,
             arguments=arguments,
-            attributes={k: v for k, v in parsed.attributes.items() if k in by_key},
+            attributes=self.attributes(file, parsed, by_key),
             comments=comments,
         )
 
@@ -526,6 +529,26 @@ class Validator:
             filled[(relation.source, role_id)] += 1
             arguments.append(argument)
         return arguments
+
+    def attributes(
+        self, file: str, parsed: ParsedLayer, by_key: dict[str, Any]
+    ) -> dict[str, dict[str, Any]]:
+        """Event attributes as the schema defines them (issue 12): an unknown attribute or
+        value is an error at its line and field, as the annotation services refuse it."""
+        checked: dict[str, dict[str, Any]] = {}
+        for key, attributes in parsed.attributes.items():
+            if key not in by_key:
+                continue  # its span was refused and reported
+            for name, value in attributes.items():
+                problem = attribute_problem(self.schema.attributes, name, value)
+                if problem:
+                    where, field = parsed.attribute_where.get((key, name), (parsed.where, ""))
+                    self.error(file, where, field, problem)
+                    continue
+                checked.setdefault(key, {})[name] = (
+                    value.strip() if isinstance(value, str) else value
+                )
+        return checked
 
     def comments(
         self, file: str, parsed: ParsedLayer, by_key: dict[str, Any]

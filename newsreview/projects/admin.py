@@ -17,7 +17,7 @@ from django.utils.translation import ngettext
 
 from . import services
 from .admin_scoping import ProjectScopedAdmin, ScopedChoicesMixin, SuperuserWritesMixin
-from .models import EntityType, EventType, LabelSchema, Membership, Project, RoleType
+from .models import AttributeType, EntityType, EventType, LabelSchema, Membership, Project, RoleType
 
 
 class ServiceErrorMixin:
@@ -64,6 +64,14 @@ class EventTypeInline(SuperuserWritesMixin, ScopedChoicesMixin, admin.TabularInl
     show_change_link = True
 
 
+class AttributeTypeInline(SuperuserWritesMixin, ScopedChoicesMixin, admin.TabularInline):
+    """Event attributes (issue 12): realis and its values, or a free-text note."""
+
+    model = AttributeType
+    extra = 0
+    fields = ("key", "name_en", "name_ar", "values", "order")
+
+
 def _report_schema_problems(admin_: admin.ModelAdmin, request: HttpRequest, schema: LabelSchema):
     problems = services.validate_schema(schema)
     if not problems:
@@ -79,7 +87,7 @@ class LabelSchemaAdmin(SuperuserWritesMixin, ProjectScopedAdmin):
     project_path = "projects"
     list_display = ("name", "version", "entity_count", "event_count", "project_count")
     search_fields = ("name", "description")
-    inlines = [EntityTypeInline, EventTypeInline]
+    inlines = [EntityTypeInline, EventTypeInline, AttributeTypeInline]
     actions = ["check_schema"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:

@@ -203,3 +203,32 @@ EVENTS = [
         [("PERSON", ["PERS"]), ("ENTITY", ["ORG", "GPE"]), ("POSITION", ["OCC"]), PLACE, TIME],
     ),
 ]
+
+# The role an event of each type is not complete without (issue 12): who met, who moved,
+# who was arrested…; ACE 2005 annotates the others only when the text names them.
+REQUIRED_ROLES = {
+    "CONTACT_MEET": {"PARTICIPANT"},
+    "CONTACT_PHONE_WRITE": {"PARTICIPANT"},
+    "MOVEMENT_TRANSPORT": {"ARTIFACT"},
+    "AGREEMENT": {"PARTICIPANT"},
+    "CONFLICT_ATTACK": {"TARGET"},
+    "CONFLICT_DEMONSTRATE": {"ENTITY"},
+    "JUSTICE_ARREST_JAIL": {"PERSON"},
+    "JUSTICE_CHARGE_INDICT": {"DEFENDANT"},
+    "JUSTICE_SENTENCE": {"DEFENDANT"},
+    "LIFE_DIE": {"VICTIM"},
+    "PERSONNEL_START_POSITION": {"PERSON"},
+    "PERSONNEL_END_POSITION": {"PERSON"},
+}
+
+# Event attributes (issue 12): key, Arabic, English, allowed values (none: free text).
+# realis is ACE/ERE's: did it happen, will it, did it not, or is it only supposed.
+ATTRIBUTES = [
+    (
+        "realis",
+        "الواقعية",
+        "Realis",
+        ["actual", "planned", "negated", "hypothetical"],
+    ),
+    ("note", "ملاحظة", "Note", []),
+]

@@ -174,6 +174,68 @@ class RoleType(models.Model):
         return self.name_ar if (get_language() or "").startswith("ar") else self.name_en
 
 
+attribute_key_validator = RegexValidator(
+    r"^[a-z][a-z0-9_]*\Z", _("Use a-z, digits and _, starting with a letter.")
+)
+attribute_value_validator = RegexValidator(
+    r"^[a-z][a-z0-9_]*\Z", _("Values use a-z, digits and _, starting with a letter.")
+)
+NOTE_MAX = 1_000  # a free-text attribute's longest value
+
+
+def _no_values() -> list[str]:
+    return []
+
+
+class AttributeType(models.Model):
+    """An event attribute of a schema (issue 12): `realis` with its allowed values, or,
+    with no values, a free-text note. Stored in Event.attributes as {key: value}."""
+
+    schema = models.ForeignKey(LabelSchema, on_delete=models.CASCADE, related_name="attributes")
+    key = models.CharField(_("key"), max_length=64, validators=[attribute_key_validator])
+    name_en = models.CharField(_("English name"), max_length=200)
+    name_ar = models.CharField(_("Arabic name"), max_length=200)
+    # Lower-case keys as exports carry them (jsonl "attributes", brat A lines); empty:
+    # any text up to NOTE_MAX characters.
+    values = models.JSONField(
+        _("allowed values"),
+        default=_no_values,
+        blank=True,
+        help_text=_('A list such as ["actual", "planned"]; empty for a free-text note.'),
+    )
+    order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "key"]
+        verbose_name = _("event attribute")
+        constraints = [
+            models.UniqueConstraint(fields=["schema", "key"], name="attributetype_unique_key"),
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+    @property
+    def name(self) -> str:
+        return self.name_ar if (get_language() or "").startswith("ar") else self.name_en
+
+    @property
+    def is_free_text(self) -> bool:
+        return not self.values
+
+    def clean(self) -> None:
+        values = self.values
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise ValidationError({"values": _("Give the allowed values as a list of strings.")})
+        for value in values:
+            try:
+                attribute_value_validator(value)
+            except ValidationError as error:
+                raise ValidationError({"values": f"{value}: {error.messages[0]}"}) from None
+        if len(set(values)) != len(values):
+            raise ValidationError({"values": _("Each value may appear once.")})
+
+
 class ProjectQuerySet(models.QuerySet["Project"]):
     def visible_to(self, user: User) -> ProjectQuerySet:
         """Projects `user` is a member of (all of them for a superuser)."""

@@ -14,6 +14,7 @@ from newsreview.accounts.models import User
 from . import default_schema as default
 from .models import (
     RESERVED_SHORTCUTS,
+    AttributeType,
     EntityType,
     EventType,
     LabelSchema,
@@ -71,10 +72,17 @@ def install_default_schema(*, name: str = default.DEFAULT_SCHEMA_NAME) -> LabelS
                     "name_en": role_en,
                     "order": role_order,
                     "is_multiple": role_key in default.MULTIPLE_ROLES,
+                    "is_required": role_key in default.REQUIRED_ROLES.get(key, ()),
                 },
             )
             if created:
                 role.allowed_entity_types.set([entities[k] for k in allowed])
+    for order, (key, ar, en, values) in enumerate(default.ATTRIBUTES):
+        AttributeType.objects.get_or_create(
+            schema=schema,
+            key=key,
+            defaults={"name_ar": ar, "name_en": en, "values": values, "order": order},
+        )
     return schema
 
 
@@ -195,7 +203,17 @@ def schema_document(schema: LabelSchema) -> dict[str, Any]:
                 "roles": roles,
             }
         )
-    return {"version": schema.version, "name": schema.name, "entities": entities, "events": events}
+    attributes = [
+        {"key": a.key, "name_ar": a.name_ar, "name_en": a.name_en, "values": list(a.values)}
+        for a in schema.attributes.order_by("order", "key")
+    ]
+    return {
+        "version": schema.version,
+        "name": schema.name,
+        "entities": entities,
+        "events": events,
+        "attributes": attributes,
+    }
 
 
 @transaction.atomic
@@ -209,7 +227,11 @@ def install_schema_document(document: Any) -> LabelSchema:
     name = document["name"]
     existing = LabelSchema.objects.filter(name=name).first()
     if existing is not None:
-        if schema_document(existing) != _comparable(document):
+        current = schema_document(existing)
+        if "attributes" not in document:
+            # A file from before event attributes (issue 12) says nothing about them.
+            del current["attributes"]
+        if current != _comparable(document):
             raise ProjectError(
                 "schema_differs",
                 _("A different schema named “%(name)s” already exists.") % {"name": name},
@@ -253,6 +275,18 @@ def install_schema_document(document: Any) -> LabelSchema:
                 role_type.full_clean(exclude=["allowed_entity_types"])
                 role_type.save()
                 role_type.allowed_entity_types.set([entities[k] for k in allowed])
+        # Event attributes (issue 12); files written before them have none.
+        for order, item in enumerate(_items(document, "attributes")):
+            attribute = AttributeType(
+                schema=schema,
+                key=item.get("key"),
+                name_ar=item.get("name_ar", ""),
+                name_en=item.get("name_en", ""),
+                values=item.get("values", []),
+                order=order,
+            )
+            attribute.full_clean()
+            attribute.save()
     except ValidationError as error:
         raise ProjectError("bad_schema", "; ".join(error.messages)) from None
     problems = validate_schema(schema)
@@ -267,6 +301,7 @@ def _comparable(document: dict[str, Any]) -> dict[str, Any]:
         "name": document.get("name"),
         "entities": document.get("entities", []),
         "events": document.get("events", []),
+        **({"attributes": document["attributes"]} if "attributes" in document else {}),
     }
 
 

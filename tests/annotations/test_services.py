@@ -25,7 +25,6 @@ from tests.factories import (
     EntityTypeFactory,
     EventTypeFactory,
     LabelSchemaFactory,
-    RoleTypeFactory,
     UserFactory,
 )
 
@@ -606,53 +605,7 @@ def test_update_span_refuses_a_label_an_argument_role_does_not_allow(
     )
 
 
-def test_update_span_refuses_an_event_type_without_the_events_roles(
-    layer, meeting, text, annotator
-):
-    start, end = at(text, "باريس")
-    paris = services.add_span(layer=layer, start=start, end=end, label="GPE", by=annotator)
-    services.add_argument(layer=layer, event=meeting.event, role="PLACE", span=paris, by=annotator)
-    # CONTACT_PHONE_WRITE has PARTICIPANT and TIME only.
-    assert_refused(
-        "role_mismatch",
-        lambda: services.update_span(
-            layer=layer, span=meeting, label="CONTACT_PHONE_WRITE", by=annotator
-        ),
-    )
-
-
-def test_update_span_refuses_an_event_type_whose_role_rejects_an_argument(
-    layer, meeting, text, annotator
-):
-    start, end = at(text, "الفرنسيين")
-    french = services.add_span(layer=layer, start=start, end=end, label="NORP", by=annotator)
-    services.add_argument(
-        layer=layer, event=meeting.event, role="PARTICIPANT", span=french, by=annotator
-    )
-    # PARTICIPANT of CONTACT_PHONE_WRITE takes PERS, ORG, GPE: not NORP.
-    assert_refused(
-        "role_not_allowed",
-        lambda: services.update_span(
-            layer=layer, span=meeting, label="CONTACT_PHONE_WRITE", by=annotator
-        ),
-    )
-
-
-def test_update_span_refuses_an_event_type_whose_role_takes_one_argument(
-    layer, meeting, hammouchi, text, annotator, default_schema
-):
-    single = EventTypeFactory(schema=default_schema, key="SOLO_MEET", shortcut="")
-    RoleTypeFactory(event_type=single, key="PARTICIPANT", is_multiple=False)
-    start, end = at(text, "حموشي", nth=1)
-    again = services.add_span(layer=layer, start=start, end=end, label="PERS", by=annotator)
-    for span in (hammouchi, again):
-        services.add_argument(
-            layer=layer, event=meeting.event, role="PARTICIPANT", span=span, by=annotator
-        )
-    assert_refused(
-        "role_taken",
-        lambda: services.update_span(layer=layer, span=meeting, label=single, by=annotator),
-    )
+# Changing an event's type keeps its arguments (issue 12): tests/annotations/test_events.py.
 
 
 # --- delete_span --------------------------------------------------------------------------

@@ -169,7 +169,7 @@ def test_export_schema_writes_the_schema_json(project, tmp_path):
     meet = schema["events"][0]
     assert meet["key"] == "CONTACT_MEET" and meet["roles"][0] == {
         "key": "PARTICIPANT", "name_ar": "مشارك", "name_en": "Participant",
-        "allowed": ["PERS", "ORG", "GPE", "NORP"], "multiple": True, "required": False,
+        "allowed": ["PERS", "ORG", "GPE", "NORP"], "multiple": True, "required": True,
     }  # fmt: skip
     call_command("export_schema", "--project", "news", "-o", str(tmp_path / "s.json"))
     assert json.loads((tmp_path / "s.json").read_text("utf-8")) == schema

@@ -342,7 +342,7 @@ def _brat_zip(path: Path, entries: dict[str, str]) -> Path:
 
 @pytest.mark.django_db
 def test_brat_zip_example_gives_spans_event_arguments_and_notes(project, tmp_path):
-    ann = BRAT_ANN + "A1\tRealis E1 Other\n#1\tAnnotatorNotes T1\tراجع الاسم\n"
+    ann = BRAT_ANN + "A1\trealis E1 planned\n#1\tAnnotatorNotes T1\tراجع الاسم\n"
     path = _brat_zip(
         tmp_path / "brat.zip",
         {
@@ -361,7 +361,7 @@ def test_brat_zip_example_gives_spans_event_arguments_and_notes(project, tmp_pat
         ("MOVEMENT_TRANSPORT", "ARTIFACT", "حموشي"),
         ("MOVEMENT_TRANSPORT", "DESTINATION", "باريس"),
     ]
-    assert Event.objects.get().attributes == {"Realis": "Other"}
+    assert Event.objects.get().attributes == {"realis": "planned"}
     comment = Comment.objects.get()
     assert (comment.text, comment.span.text) == ("راجع الاسم", "حموشي")
     assert layer_of(document).name == "import-brat"

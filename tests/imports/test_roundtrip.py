@@ -61,7 +61,7 @@ def annotated(project, seed_document, annotator, reviewer):
     annotate.add_argument(
         layer=layer, event=trip.event, role="DESTINATION", span=paris, by=annotator
     )
-    trip.event.attributes = {"Realis": "Other", "Modality": "planned"}
+    trip.event.attributes = {"realis": "planned", "note": "زيارة مرتقبة"}
     trip.event.save()
     annotate.add_comment(layer=layer, text="الحدود صحيحة؟", by=reviewer, span=org)
     annotate.add_comment(layer=layer, text="OCC contains ORG", by=annotator, span=occ)

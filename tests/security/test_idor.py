@@ -141,6 +141,11 @@ def _post_as(world: World, role: str, name: str, data: dict) -> int:
             },
         ),
         ("argument-delete", lambda w: {"argument": w.other.argument.pk}),
+        ("argument-update", lambda w: {"argument": w.other.argument.pk, "role": "PARTICIPANT"}),
+        (
+            "event-attribute",
+            lambda w: {"trigger": w.other.trigger.pk, "name": "realis", "value": "actual"},
+        ),
     ],
     ids=[
         "update-other-project-span",
@@ -151,6 +156,8 @@ def _post_as(world: World, role: str, name: str, data: dict) -> int:
         "argument-with-other-project-trigger",
         "argument-with-other-project-span",
         "delete-other-project-argument",
+        "re-role-other-project-argument",
+        "realis-of-other-project-event",
     ],
 )
 def test_annotator_cannot_touch_objects_outside_their_layer_by_body_id(world: World, name, data):

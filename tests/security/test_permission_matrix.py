@@ -76,6 +76,8 @@ EXPECTED: dict[str, dict[str, dict[str, str]]] = {
             "span-delete",
             "argument-create",
             "argument-delete",
+            "argument-update",
+            "event-attribute",
             "layer-undo",
             "layer-redo",
             "layer-status",

@@ -191,3 +191,4 @@ def read_ann(name: str, ann: str, layer: ParsedLayer, result: ParseResult) -> No
                 continue
             value = head[2] if len(head) == 3 else True
             layer.attributes.setdefault(events[head[1]], {})[head[0]] = value
+            layer.attribute_where[(events[head[1]], head[0])] = (where, parts[0])

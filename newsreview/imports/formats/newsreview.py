@@ -263,6 +263,11 @@ class _Record:
                 self.error(f"{field}.attributes", "must be an object")
             elif attributes:
                 layer.attributes[trigger_key] = attributes
+                for name in attributes:
+                    layer.attribute_where[(trigger_key, name)] = (
+                        self.where,
+                        f"{field}.attributes.{name}",
+                    )
             arguments = data.get("arguments", [])
             if not isinstance(arguments, list):
                 self.error(f"{field}.arguments", "must be a list")
