@@ -510,12 +510,12 @@ def test_mark_done_and_reopen_update_the_progress_count(client_of, seed_document
         url("layer-status", seed_document), {"status": "done", "version": 0}, headers=HX
     )
     assert response.status_code == 200
-    assert "1 of 1 documents done" in response.content.decode()
+    assert "1 of 1 documents submitted" in response.content.decode()
     assert AnnotationLayer.objects.get().status == "done"
     response = c.post(
         url("layer-status", seed_document), {"status": "in_progress", "version": 1}, headers=HX
     )
-    assert "0 of 1 documents done" in response.content.decode()
+    assert "0 of 1 documents submitted" in response.content.decode()
 
 
 def test_annotator_cannot_reopen_a_layer_a_reviewer_marked_reviewed(
