@@ -21,12 +21,21 @@ class SpanView:
     colour: str
     kind: str  # "entity" or "trigger"
     description: str  # what a screen reader announces: "Person: حموشي"
+    # Optional, for pages that draw more than one layer (the review page): more classes,
+    # more data-* attributes (names are ours, values escaped here), and whether the
+    # element names a stored span (a review candidate has no id of its own: `id` then
+    # only orders and tells spans apart, and no data-span-id is written).
+    classes: str = ""
+    extra: tuple[tuple[str, str], ...] = ()
+    is_stored: bool = True
 
 
 def _open_tag(span: SpanView, depth: int, first: bool, selected: bool) -> str:
+    more = f" {html.escape(span.classes)}" if span.classes else ""
     attrs = [
-        f'class="span span--{span.kind}{" is-selected" if selected else ""}"',
-        f'data-span-id="{span.id}"',
+        f'class="span span--{span.kind}{more}{" is-selected" if selected else ""}"',
+        *([f'data-span-id="{span.id}"'] if span.is_stored else []),
+        *(f'{name}="{html.escape(value)}"' for name, value in span.extra),
         f'data-start="{span.start}"',
         f'data-end="{span.end}"',
         f'data-label="{html.escape(span.label)}"',

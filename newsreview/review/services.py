@@ -112,6 +112,8 @@ class Layers:
     inputs: list[merging.LayerIn]
     gold_input: merging.LayerIn | None
     span_text: dict[int, str]  # span id → text, for every layer read
+    # layer id → its spans, triggers included: (id, start, end, entity key, event key)
+    rows: dict[int, list[tuple[int, int, int, str | None, str | None]]]
 
 
 def read_layers(document: Document, *, gold: AnnotationLayer | None = None) -> Layers:
@@ -135,8 +137,10 @@ def read_layers(document: Document, *, gold: AnnotationLayer | None = None) -> L
         "pk", "layer_id", "start", "end", "text", "entity_type__key", "event_type__key"
     )
     positions: dict[int, tuple[int, int, str]] = {}
-    for pk, layer_id, start, end, text, entity, _event in span_rows:
+    rows: dict[int, list[tuple[int, int, int, str | None, str | None]]] = {i: [] for i in ids}
+    for pk, layer_id, start, end, text, entity, event in span_rows:
         span_text[pk] = text
+        rows[layer_id].append((pk, start, end, entity, event))
         if entity is not None:
             spans[layer_id].append(merging.SpanIn(pk, start, end, entity))
             positions[pk] = (start, end, entity)
@@ -176,6 +180,7 @@ def read_layers(document: Document, *, gold: AnnotationLayer | None = None) -> L
         inputs=[layer_in(layer) for layer in others],
         gold_input=layer_in(gold) if gold else None,
         span_text=span_text,
+        rows=rows,
     )
 
 

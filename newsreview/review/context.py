@@ -1,0 +1,301 @@
+"""What the curation page shows: the text once with the gold layer and the candidates
+over it, the disagreement groups, the agreed candidates, the workflow state, the
+timeline and the comments. The number of queries does not grow with the spans
+(tests/review/test_views.py checks it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext, gettext_lazy
+
+from newsreview.annotations.models import AnnotationLayer, Comment
+from newsreview.annotations.rendering import SpanView, chunk_bounds, render_chunks, render_spans
+from newsreview.documents.models import Document
+from newsreview.projects.models import EntityType, EventType
+
+from . import merge as merging
+from . import services
+from .models import Transition
+
+if TYPE_CHECKING:
+    from newsreview.accounts.models import User
+
+REASONS = {
+    merging.MISSING: gettext_lazy("missing in a layer"),
+    merging.LABEL: gettext_lazy("different labels"),
+    merging.BOUNDARY: gettext_lazy("different boundaries"),
+    merging.NESTING: gettext_lazy("nested vs flat"),
+    merging.TYPE: gettext_lazy("different event types"),
+    merging.ARGUMENTS: gettext_lazy("different arguments"),
+    merging.ATTRIBUTES: gettext_lazy("different attributes"),
+}
+STATES = {
+    merging.OPEN: gettext_lazy("undecided"),
+    merging.ACCEPTED: gettext_lazy("accepted"),
+    merging.REJECTED: gettext_lazy("rejected"),
+    merging.EDITED: gettext_lazy("edited in gold"),
+}
+
+
+@dataclass
+class CandidateRow:
+    id: str
+    kind: str
+    label: str
+    label_name: str
+    colour: str
+    text: str
+    supporters: list[str]
+    support: str  # "2/2"
+    preannotated: bool
+    in_gold: bool
+    arguments: list[str] = field(default_factory=list)  # "Destination → باريس"
+
+
+@dataclass
+class GroupRow:
+    number: int
+    id: str
+    kind: str
+    state: str
+    state_name: str
+    reasons: list[str]
+    missing: list[str]
+    start: int
+    end: int
+    text: str
+    candidates: list[CandidateRow]
+    slots: list[merging.Slot]
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == merging.OPEN
+
+
+def _labels(project) -> tuple[dict[str, EntityType], dict[str, EventType]]:
+    entities = {t.key: t for t in EntityType.objects.filter(schema_id=project.schema_id)}
+    events = {t.key: t for t in EventType.objects.filter(schema_id=project.schema_id)}
+    return entities, events
+
+
+def review_context(
+    *,
+    document: Document,
+    user: User,
+    view: str = "merged",
+    current: str | None = None,
+    message: str = "",
+) -> dict[str, Any]:
+    project = document.project
+    text = document.text
+    layers = services.read_layers(document)
+    gold = layers.gold
+    result = merging.merge(layers.inputs)
+    rejected = services.rejected_groups(document) if gold is not None else set()
+    states = merging.decide(result, layers.gold_input, rejected)
+    index = merging.GoldIndex.of(layers.gold_input)
+    entities, events = _labels(project)
+
+    def label_of(key: str) -> EntityType | EventType | None:
+        return entities.get(key) or events.get(key)
+
+    def name_of(key: str) -> str:
+        label = label_of(key)
+        return label.name if label else key
+
+    def colour_of(key: str) -> str:
+        label = label_of(key)
+        return label.colour if label else "#cccccc"
+
+    required = len(result.annotators)
+
+    def candidate_row(c: merging.Candidate | merging.EventCandidate) -> CandidateRow:
+        annotators = [s for s in c.supporters if s in result.annotators]
+        arguments = []
+        if c.kind == merging.EVENT:
+            arguments = [f"{a.role} → {text[a.start : a.end]} ({a.label})" for a in c.arguments]
+            arguments += [f"{k} = {v}" for k, v in c.attributes]
+        return CandidateRow(
+            id=c.id,
+            kind=c.kind,
+            label=c.label,
+            label_name=name_of(c.label),
+            colour=colour_of(c.label),
+            text=text[c.start : c.end],
+            supporters=list(c.supporters),
+            support=f"{len(annotators)}/{required}",
+            preannotated=c.preannotated,
+            in_gold=index.holds(c),
+            arguments=arguments,
+        )
+
+    group_rows = [
+        GroupRow(
+            number=n,
+            id=g.id,
+            kind=g.kind,
+            state=states[g.id],
+            state_name=str(STATES[states[g.id]]),
+            reasons=[str(REASONS[r]) for r in sorted(g.reasons)],
+            missing=g.missing,
+            start=g.start,
+            end=g.end,
+            text=text[g.start : g.end],
+            candidates=[candidate_row(c) for c in g.candidates],
+            slots=g.slots,
+        )
+        for n, g in enumerate(result.groups, start=1)
+    ]
+    group_of = {c.id: g.id for g in result.groups for c in g.candidates}
+    state_of = {g.id: states[g.id] for g in result.groups}
+
+    # The text: gold spans (with their ids, as in the workspace) and every candidate gold
+    # does not hold, each naming its proposers.
+    supporters_of = {(c.start, c.end, c.label): c.supporters for c in result.entities}
+    for c in result.events:
+        supporters_of.setdefault((c.start, c.end, c.type), c.supporters)
+    views: list[SpanView] = []
+    if gold is not None:
+        for pk, start, end, entity, event in layers.rows[gold.pk]:
+            key = entity or event
+            users = supporters_of.get((start, end, key), [])
+            views.append(
+                SpanView(
+                    id=pk,
+                    start=start,
+                    end=end,
+                    label=key,
+                    colour=colour_of(key),
+                    kind="entity" if entity else "trigger",
+                    description=f"{gettext('Gold')}: {name_of(key)}: {text[start:end]}",
+                    classes="span--gold",
+                    extra=(("data-users", " ".join(users)), ("data-layer", "gold")),
+                )
+            )
+    fake_id = -1
+    for c in (*result.entities, *result.events):
+        if index.holds(c):
+            continue
+        group = group_of.get(c.id, "")
+        views.append(
+            SpanView(
+                id=fake_id,
+                start=c.start,
+                end=c.end,
+                label=c.label,
+                colour=colour_of(c.label),
+                kind="entity" if c.kind == merging.ENTITY else "trigger",
+                description=f"{name_of(c.label)}: {text[c.start : c.end]} "
+                f"({', '.join(c.supporters)})",
+                classes="candidate"
+                + (" candidate--open" if state_of.get(group) == merging.OPEN else "")
+                + (" candidate--pre" if c.preannotated else ""),
+                extra=(
+                    ("data-candidate", c.id),
+                    ("data-users", " ".join(c.supporters)),
+                    ("data-group", group),
+                ),
+                is_stored=False,
+            )
+        )
+        fake_id -= 1
+    rendered = render_chunks(text, views)
+
+    columns = None
+    if view == "columns":
+        columns = _columns(document, layers, colour_of, name_of)
+
+    decided = sum(1 for g in group_rows if not g.is_open)
+    agreed = [candidate_row(c) for c in result.agreed]
+    feeding = [
+        layer for layer in layers.annotator_layers if layer.kind == AnnotationLayer.Kind.ANNOTATOR
+    ]
+    timeline = list(
+        Transition.objects.filter(document=document)
+        .select_related("user", "layer__owner")
+        .order_by("id")
+    )
+    comments = list(
+        Comment.objects.filter(layer__document=document)
+        .select_related("author", "layer__owner", "span")
+        .order_by("created_at", "id")
+    )
+    gold_status = gold.status if gold else AnnotationLayer.Status.NEW
+    ready = len(feeding) >= project.annotators_per_document
+    return {
+        "document": document,
+        "project": project,
+        "gold": gold,
+        "gold_status": gold_status,
+        "version": gold.version if gold else 0,
+        "is_started": gold_status != AnnotationLayer.Status.NEW,
+        "is_reviewed": gold_status == AnnotationLayer.Status.REVIEWED,
+        "is_ready": ready,
+        "submitted": len(feeding),
+        "required": project.annotators_per_document,
+        "layers": feeding,
+        "preannotation_layers": [
+            layer
+            for layer in layers.annotator_layers
+            if layer.kind == AnnotationLayer.Kind.PREANNOTATION
+        ],
+        "groups": group_rows,
+        "decided": decided,
+        "total": len(group_rows),
+        "agreed": agreed,
+        "current": current,
+        "rendered_text": mark_safe(rendered),  # noqa: S308  (render_chunks escapes every value)
+        "view": view,
+        "columns": columns,
+        "entity_types": list(entities.values()),
+        "event_types": list(events.values()),
+        "timeline": timeline,
+        "comments": comments,
+        "message": message,
+        "next_id": _next_id(document),
+    }
+
+
+def _next_id(document: Document) -> int | None:
+    following = services.next_to_review(document.project, after=document)
+    return following.pk if following else None
+
+
+def _columns(document, layers: services.Layers, colour_of, name_of) -> dict[str, Any]:
+    """Side by side: one column per annotator layer, gold last, each in RTL, one row per
+    paragraph so the columns stay aligned."""
+    text = document.text
+    order = [*layers.annotator_layers, *([layers.gold] if layers.gold else [])]
+    per_layer: list[list[SpanView]] = []
+    for layer in order:
+        views = []
+        for pk, start, end, entity, event in layers.rows[layer.pk]:
+            key = entity or event
+            views.append(
+                SpanView(
+                    id=pk,
+                    start=start,
+                    end=end,
+                    label=key,
+                    colour=colour_of(key),
+                    kind="entity" if entity else "trigger",
+                    description=f"{layer.layer_name}: {name_of(key)}: {text[start:end]}",
+                    extra=(("data-layer", layer.layer_name),),
+                    is_stored=False,
+                )
+            )
+        per_layer.append(views)
+    rows = []
+    for lo, hi in chunk_bounds(text):
+        if not text[lo:hi].strip():
+            continue
+        rows.append(
+            [
+                mark_safe(render_spans(text, views, window=(lo, hi)))  # noqa: S308
+                for views in per_layer
+            ]
+        )
+    return {"names": [layer.layer_name for layer in order], "rows": rows}
