@@ -17,6 +17,26 @@ from tests.review.conftest import build_scenario
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+# Select the code points [start, end) of [data-doc-text] (a selection, as a drag makes).
+SELECT = """([start, end]) => {
+  const root = document.querySelector('[data-doc-text]');
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  const units = (node, cps) => Array.from(node.data).slice(0, cps).join('').length;
+  let seen = 0, node, started = false;
+  const range = document.createRange();
+  while ((node = walker.nextNode())) {
+    const n = Array.from(node.data).length;
+    if (!started && start < seen + n) {
+      range.setStart(node, units(node, start - seen));
+      started = true;
+    }
+    if (end <= seen + n) { range.setEnd(node, units(node, end - seen)); break; }
+    seen += n;
+  }
+  const s = getSelection(); s.removeAllRanges(); s.addRange(range);
+}"""
+
+
 def review_url(live_server, document) -> str:
     return live_server.url + reverse("review:review", args=[document.project.slug, document.pk])
 
@@ -123,21 +143,7 @@ def test_reviewer_adds_deletes_and_undoes_a_gold_span_by_keyboard(
     page.wait_for_selector('[data-gold-status="in_progress"]')
     # Select «الأمن» (the first one) with the keyboard-free Selection API, then a label key.
     start = document.text.index("الأمن")
-    page.evaluate(
-        """([start, end]) => {
-          const root = document.querySelector('[data-doc-text]');
-          const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
-          let seen = 0, node, range = document.createRange(), a = null;
-          while ((node = walker.nextNode())) {
-            const n = Array.from(node.data).length;
-            if (a === null && start < seen + n) { range.setStart(node, Array.from(node.data).slice(0, start - seen).join('').length); a = 1; }
-            if (end <= seen + n) { range.setEnd(node, Array.from(node.data).slice(0, end - seen).join('').length); break; }
-            seen += n;
-          }
-          const s = getSelection(); s.removeAllRanges(); s.addRange(range);
-        }""",
-        [start, start + 5],
-    )
+    page.evaluate(SELECT, [start, start + 5])
     page.keyboard.press("o")
     page.wait_for_selector(
         f'[data-doc-text] [data-span-id][data-start="{start}"][data-label="ORG"]'
