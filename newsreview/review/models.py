@@ -110,3 +110,13 @@ class Transition(Change):
     @property
     def to_label(self) -> str:
         return self.status_label(self.to_status)
+
+
+class ReviewDocument(Document):
+    """A document seen from review: its admin lists review status and approves or
+    reopens (the documents admin stays about content)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("document review")
+        verbose_name_plural = _("document reviews")
