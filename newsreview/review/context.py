@@ -18,6 +18,7 @@ from newsreview.projects.models import EntityType, EventType
 
 from . import merge as merging
 from . import services
+from .html import render_agreed, render_groups
 from .models import Transition
 
 if TYPE_CHECKING:
@@ -102,9 +103,10 @@ def review_context(
     def label_of(key: str) -> EntityType | EventType | None:
         return entities.get(key) or events.get(key)
 
+    names = {key: label.name for key, label in (*entities.items(), *events.items())}
+
     def name_of(key: str) -> str:
-        label = label_of(key)
-        return label.name if label else key
+        return names.get(key, key)
 
     def colour_of(key: str) -> str:
         label = label_of(key)
@@ -132,14 +134,16 @@ def review_context(
             arguments=arguments,
         )
 
+    state_names = {k: str(v) for k, v in STATES.items()}
+    reason_names = {k: str(v) for k, v in REASONS.items()}
     group_rows = [
         GroupRow(
             number=n,
             id=g.id,
             kind=g.kind,
             state=states[g.id],
-            state_name=str(STATES[states[g.id]]),
-            reasons=[str(REASONS[r]) for r in sorted(g.reasons)],
+            state_name=state_names[states[g.id]],
+            reasons=[reason_names[r] for r in sorted(g.reasons)],
             missing=g.missing,
             start=g.start,
             end=g.end,
@@ -225,14 +229,24 @@ def review_context(
     )
     gold_status = gold.status if gold else AnnotationLayer.Status.NEW
     ready = len(feeding) >= project.annotators_per_document
+    is_reviewed = gold_status == AnnotationLayer.Status.REVIEWED
+    is_started = gold_status != AnnotationLayer.Status.NEW
+    groups_html = render_groups(
+        group_rows, lang=document.language, current=current, is_reviewed=is_reviewed
+    )
+    agreed_html = render_agreed(
+        agreed, lang=document.language, can_accept=is_started and not is_reviewed
+    )
     return {
         "document": document,
         "project": project,
         "gold": gold,
+        "groups_html": mark_safe(groups_html),  # noqa: S308  (html.py escapes every value)
+        "agreed_html": mark_safe(agreed_html),  # noqa: S308  (html.py escapes every value)
         "gold_status": gold_status,
         "version": gold.version if gold else 0,
-        "is_started": gold_status != AnnotationLayer.Status.NEW,
-        "is_reviewed": gold_status == AnnotationLayer.Status.REVIEWED,
+        "is_started": is_started,
+        "is_reviewed": is_reviewed,
         "is_ready": ready,
         "submitted": len(feeding),
         "required": project.annotators_per_document,

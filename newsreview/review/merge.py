@@ -18,6 +18,7 @@ call it with plain tuples read from the database.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
@@ -338,8 +339,17 @@ def merge(layers: Sequence[LayerIn]) -> Merge:
     agreed_entities = [c for c in entity_list if is_agreed(c)]
     agreed_events = [c for c in event_list if is_agreed(c)]
     groups: list[Group] = []
+    # Agreed spans near a group, found by bisection (a sweep, not all pairs: a layer may
+    # hold thousands of spans, bench/bench_review.py).
+    agreed_starts = [a.start for a in agreed_entities]
+    longest = max((a.end - a.start for a in agreed_entities), default=0)
     for members in _components([c for c in entity_list if not is_agreed(c)]):
-        near = [a for a in agreed_entities if any(_overlaps(a, m) for m in members)]
+        lo = min(m.start for m in members)
+        hi = max(m.end for m in members)
+        window = agreed_entities[
+            bisect.bisect_left(agreed_starts, lo - longest) : bisect.bisect_left(agreed_starts, hi)
+        ]
+        near = [a for a in window if any(_overlaps(a, m) for m in members)]
         proposed = {s for c in members for s in c.supporters}
         missing = [n for n in annotators if n not in proposed]
         reasons = _entity_reasons(members, near)

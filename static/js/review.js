@@ -82,7 +82,9 @@ function accept() {
   const focused = el.contains(document.activeElement) && document.activeElement.matches("[data-candidate-button]")
     ? document.activeElement
     : el.querySelector("[data-candidate-button]:not(:disabled)");
-  focused?.form.requestSubmit();
+  // A click, not requestSubmit: the button names the candidate (name/value, `form`
+  // attribute) and htmx takes the submitter from the click.
+  focused?.click();
 }
 
 function submitForm(selector) {
@@ -161,7 +163,7 @@ document.addEventListener("keydown", (event) => {
     KeyK: () => move(1),
     KeyI: () => move(-1),
     KeyA: accept,
-    KeyR: () => currentEl()?.querySelector("[data-reject]")?.requestSubmit(),
+    KeyR: () => currentEl()?.querySelector("[data-reject]:not(:disabled)")?.click(),
     KeyU: () => submitForm("[data-action=undo]"),
     KeyS: () => submitForm("[data-action=approve]"),
     KeyH: () => help?.showModal(),
