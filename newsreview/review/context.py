@@ -12,7 +12,14 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, gettext_lazy
 
 from newsreview.annotations.models import AnnotationLayer, Comment
-from newsreview.annotations.rendering import SpanView, chunk_bounds, render_chunks, render_spans
+from newsreview.annotations.rendering import (
+    SpanView,
+    chunk_bounds,
+    chunks_touching,
+    render_chunk,
+    render_chunks,
+    render_spans,
+)
 from newsreview.documents.models import Document
 from newsreview.projects.models import EntityType, EventType
 
@@ -82,35 +89,35 @@ def _labels(project) -> tuple[dict[str, EntityType], dict[str, EventType]]:
     return entities, events
 
 
-def review_context(
-    *,
-    document: Document,
-    user: User,
-    view: str = "merged",
-    current: str | None = None,
-    message: str = "",
-) -> dict[str, Any]:
-    project = document.project
+@dataclass
+class Built:
+    """What one merge gives the page: side-panel rows and the text's span views."""
+
+    groups: list[GroupRow]
+    agreed: list[CandidateRow]
+    views: list[SpanView]
+    colour_of: Any
+    name_of: Any
+
+
+def build(document: Document, layers: services.Layers) -> Built:
+    """Merge `layers`, decide each group and turn the result into rows and span views
+    (the whole document, or a window of it: update_context)."""
     text = document.text
-    layers = services.read_layers(document)
     gold = layers.gold
     result = merging.merge(layers.inputs)
     rejected = services.rejected_groups(document) if gold is not None else set()
     states = merging.decide(result, layers.gold_input, rejected)
     index = merging.GoldIndex.of(layers.gold_input)
-    entities, events = _labels(project)
-
-    def label_of(key: str) -> EntityType | EventType | None:
-        return entities.get(key) or events.get(key)
-
+    entities, events = _labels(document.project)
     names = {key: label.name for key, label in (*entities.items(), *events.items())}
+    colours = {key: label.colour for key, label in (*entities.items(), *events.items())}
 
     def name_of(key: str) -> str:
         return names.get(key, key)
 
     def colour_of(key: str) -> str:
-        label = label_of(key)
-        return label.colour if label else "#cccccc"
+        return colours.get(key, "#cccccc")
 
     required = len(result.annotators)
 
@@ -162,6 +169,7 @@ def review_context(
     for c in result.events:
         supporters_of.setdefault((c.start, c.end, c.type), c.supporters)
     views: list[SpanView] = []
+    gold_word = gettext("Gold")
     if gold is not None:
         for pk, start, end, entity, event in layers.rows[gold.pk]:
             key = entity or event
@@ -174,7 +182,7 @@ def review_context(
                     label=key,
                     colour=colour_of(key),
                     kind="entity" if entity else "trigger",
-                    description=f"{gettext('Gold')}: {name_of(key)}: {text[start:end]}",
+                    description=f"{gold_word}: {name_of(key)}: {text[start:end]}",
                     classes="span--gold",
                     extra=(("data-users", " ".join(users)), ("data-layer", "gold")),
                 )
@@ -206,6 +214,63 @@ def review_context(
             )
         )
         fake_id -= 1
+    return Built(
+        groups=group_rows,
+        agreed=[candidate_row(c) for c in result.agreed],
+        views=views,
+        colour_of=colour_of,
+        name_of=name_of,
+    )
+
+
+def update_context(*, document: Document, around: tuple[int, int]) -> dict[str, Any]:
+    """The answer to a decision, its cost independent of the layers' size: the text
+    chunks around `around` and the groups there, out of band, and the new version.
+    The counter and the forms' versions follow in review.js."""
+    text = document.text
+    bounds = chunk_bounds(text)
+    lo, hi = around
+    while True:
+        touched = chunks_touching(bounds, lo, hi)
+        chunk_lo, chunk_hi = bounds[touched[0]][0], bounds[touched[-1]][1]
+        wide = services.component_window(document, min(lo, chunk_lo), max(hi, chunk_hi))
+        if wide == (lo, hi):
+            break
+        lo, hi = wide
+    layers = services.read_layers(document, window=(lo, hi))
+    built = build(document, layers)
+    gold = layers.gold
+    is_reviewed = gold is not None and gold.status == AnnotationLayer.Status.REVIEWED
+    chunks = "".join(render_chunk(text, bounds, i, built.views, oob=True) for i in touched)
+    groups = render_groups(
+        built.groups, lang=document.language, current=None, is_reviewed=is_reviewed, oob=True
+    )
+    return {
+        "document": document,
+        "project": document.project,
+        "version": gold.version if gold else 0,
+        "chunks": mark_safe(chunks),  # noqa: S308  (render_chunk escapes every value)
+        "groups_html": mark_safe(groups),  # noqa: S308  (html.py escapes every value)
+        "oob": True,
+    }
+
+
+def review_context(
+    *,
+    document: Document,
+    user: User,
+    view: str = "merged",
+    current: str | None = None,
+    message: str = "",
+) -> dict[str, Any]:
+    project = document.project
+    text = document.text
+    layers = services.read_layers(document)
+    gold = layers.gold
+    built = build(document, layers)
+    group_rows, views = built.groups, built.views
+    colour_of, name_of = built.colour_of, built.name_of
+    entities, events = _labels(project)
     rendered = render_chunks(text, views)
 
     columns = None
@@ -213,7 +278,7 @@ def review_context(
         columns = _columns(document, layers, colour_of, name_of)
 
     decided = sum(1 for g in group_rows if not g.is_open)
-    agreed = [candidate_row(c) for c in result.agreed]
+    agreed = built.agreed
     feeding = [
         layer for layer in layers.annotator_layers if layer.kind == AnnotationLayer.Kind.ANNOTATOR
     ]

@@ -5,6 +5,7 @@ one accept or reject form (the `form` attribute), so no row repeats a form or a 
 
 from __future__ import annotations
 
+import hashlib
 import html
 from typing import TYPE_CHECKING
 
@@ -46,9 +47,20 @@ def _candidate(c: CandidateRow, lang: str, *, disabled: bool, words: dict[str, s
     )
 
 
+def dom_id(group_id: str) -> str:
+    """A short HTML id for a group (its merge id holds colons and offsets)."""
+    return "group-" + hashlib.blake2s(group_id.encode("utf-8"), digest_size=6).hexdigest()
+
+
 def render_groups(
-    groups: list[GroupRow], *, lang: str, current: str | None, is_reviewed: bool
+    groups: list[GroupRow],
+    *,
+    lang: str,
+    current: str | None,
+    is_reviewed: bool,
+    oob: bool = False,
 ) -> str:
+    """The groups' <li> rows; with `oob` each replaces its namesake on the page."""
     words = {
         "pre": esc(gettext("pre-annotation")),
         "gold": esc(gettext("in gold")),
@@ -60,10 +72,11 @@ def render_groups(
     for g in groups:
         classes = f"group group--{esc(g.state)}" + (" is-current" if g.id == current else "")
         missing = f" · {words['nothing']} {_names(g.missing)}" if g.missing else ""
+        swap = ' hx-swap-oob="true"' if oob else ""
         out.append(
-            f'<li id="group-{g.number}" class="{classes}" data-group-id="{esc(g.id)}" '
+            f'<li id="{dom_id(g.id)}" class="{classes}" data-group-id="{esc(g.id)}"{swap} '
             f'data-state="{esc(g.state)}" data-start="{g.start}" data-end="{g.end}" tabindex="-1">'
-            f'<p class="group__head"><span class="group__number">{g.number}.</span> '
+            '<p class="group__head">'
             f'<bdi lang="{esc(lang)}" class="group__text">{esc(g.text)}</bdi> '
             f'<span class="group__state group__state--{esc(g.state)}">{esc(g.state_name)}</span>'
             f"</p>"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Max, Min, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -116,7 +116,16 @@ class Layers:
     rows: dict[int, list[tuple[int, int, int, str | None, str | None]]]
 
 
-def read_layers(document: Document, *, gold: AnnotationLayer | None = None) -> Layers:
+def read_layers(
+    document: Document,
+    *,
+    gold: AnnotationLayer | None = None,
+    window: tuple[int, int] | None = None,
+) -> Layers:
+    """The feeding layers and gold of `document` as merge input: four queries whatever
+    the number of spans. With `window=(lo, hi)` only what overlaps it (the spans, and
+    the events by their triggers, arguments included wherever they are): a window that
+    covers whole groups (component_window) gives the same groups there as the whole."""
     layers = list(
         AnnotationLayer.objects.filter(document=document)
         .filter(
@@ -131,25 +140,33 @@ def read_layers(document: Document, *, gold: AnnotationLayer | None = None) -> L
         gold = next((layer for layer in layers if layer.kind == Kind.GOLD), None)
     others = [layer for layer in layers if layer.kind != Kind.GOLD]
     ids = [layer.pk for layer in others] + ([gold.pk] if gold else [])
+    span_query = Span.objects.filter(layer_id__in=ids)
+    event_query = Event.objects.filter(layer_id__in=ids)
+    argument_query = Argument.objects.filter(event__layer_id__in=ids)
+    if window is not None:
+        lo, hi = window
+        span_query = span_query.filter(start__lt=hi, end__gt=lo)
+        event_query = event_query.filter(trigger__start__lt=hi, trigger__end__gt=lo)
+        argument_query = argument_query.filter(
+            event__trigger__start__lt=hi, event__trigger__end__gt=lo
+        )
     spans: dict[int, list[merging.SpanIn]] = {i: [] for i in ids}
     span_text: dict[int, str] = {}
-    span_rows = Span.objects.filter(layer_id__in=ids).values_list(
+    span_rows = span_query.values_list(
         "pk", "layer_id", "start", "end", "text", "entity_type__key", "event_type__key"
     )
-    positions: dict[int, tuple[int, int, str]] = {}
     rows: dict[int, list[tuple[int, int, int, str | None, str | None]]] = {i: [] for i in ids}
     for pk, layer_id, start, end, text, entity, event in span_rows:
         span_text[pk] = text
         rows[layer_id].append((pk, start, end, entity, event))
         if entity is not None:
             spans[layer_id].append(merging.SpanIn(pk, start, end, entity))
-            positions[pk] = (start, end, entity)
     arguments: dict[int, list[merging.ArgumentIn]] = {}
-    for event_id, role, span_id in Argument.objects.filter(event__layer_id__in=ids).values_list(
-        "event_id", "role__key", "span_id"
+    for event_id, role, start, end, label in argument_query.values_list(
+        "event_id", "role__key", "span__start", "span__end", "span__entity_type__key"
     ):
-        if span_id in positions:
-            arguments.setdefault(event_id, []).append(merging.ArgumentIn(role, *positions[span_id]))
+        if label is not None:
+            arguments.setdefault(event_id, []).append(merging.ArgumentIn(role, start, end, label))
     events: dict[int, list[merging.EventIn]] = {i: [] for i in ids}
     event_rows = Event.objects.filter(layer_id__in=ids).values_list(
         "pk", "layer_id", "trigger__start", "trigger__end", "event_type__key", "attributes"
@@ -182,6 +199,31 @@ def read_layers(document: Document, *, gold: AnnotationLayer | None = None) -> L
         span_text=span_text,
         rows=rows,
     )
+
+
+def component_window(document: Document, start: int, end: int) -> tuple[int, int]:
+    """[start, end) widened until no span of the document's layers crosses its edges, so
+    it holds whole disagreement groups (they are made of overlapping spans)."""
+    lo, hi = start, end
+    spans = Span.objects.filter(layer__document=document)
+    while True:
+        found = spans.filter(start__lt=hi, end__gt=lo).aggregate(lo=Min("start"), hi=Max("end"))
+        new_lo = min(lo, found["lo"] if found["lo"] is not None else lo)
+        new_hi = max(hi, found["hi"] if found["hi"] is not None else hi)
+        if (new_lo, new_hi) == (lo, hi):
+            return lo, hi
+        lo, hi = new_lo, new_hi
+
+
+def offsets_of(item_id: str) -> tuple[int, int] | None:
+    """The offsets a candidate id ("e:START:END:LABEL", "v:START:END:…") or a group id
+    ("g:KIND:START:END:…") carries; None for a malformed id."""
+    parts = item_id.split(":")
+    numbers = parts[2:4] if item_id.startswith("g:") else parts[1:3]
+    if len(numbers) != 2 or not all(n.isdigit() and len(n) < 10 for n in numbers):
+        return None
+    start, end = int(numbers[0]), int(numbers[1])
+    return (start, end) if start < end else None
 
 
 def rejected_groups(document: Document) -> set[str]:
@@ -422,8 +464,18 @@ def start_review(*, document: Document, by: User | None) -> AnnotationLayer:
     return _gold_for_review(document, by, None)
 
 
-def _current(document: Document, gold: AnnotationLayer) -> tuple[merging.Merge, Layers]:
-    layers = read_layers(document, gold=gold)
+def _current(
+    document: Document, gold: AnnotationLayer, item_id: str
+) -> tuple[merging.Merge, Layers]:
+    """The merge around the candidate or group `item_id` (whole groups, not the whole
+    document: a decision costs the same however many spans the layers hold)."""
+    offsets = offsets_of(item_id)
+    if offsets is None:
+        raise AnnotationError(
+            "not_found", _("That disagreement no longer exists; the page has been refreshed.")
+        )
+    window = component_window(document, *offsets)
+    layers = read_layers(document, gold=gold, window=window)
     return merging.merge(layers.inputs), layers
 
 
@@ -434,7 +486,7 @@ def accept_candidate(
     """Copy one candidate into gold with its origin recorded (entity span, or event with
     its arguments). One undoable step."""
     gold = _gold_for_review(document, by, version)
-    result, layers = _current(document, gold)
+    result, layers = _current(document, gold, candidate)
     found = result.candidate(candidate)
     if found is None:
         raise AnnotationError(
@@ -479,7 +531,7 @@ def reject_group(
     """None of the group's candidates goes into gold (any already there is removed).
     One undoable step."""
     gold = _gold_for_review(document, by, version)
-    result, layers = _current(document, gold)
+    result, layers = _current(document, gold, group)
     found = result.group(group)
     if found is None:
         raise AnnotationError(

@@ -32,7 +32,7 @@ from newsreview.documents.models import Document
 from newsreview.projects.permissions import REVIEW_ROLES, document_for, project_for
 
 from . import services
-from .context import review_context
+from .context import review_context, update_context
 from .forms import CandidateForm, ChangesForm, CommentForm, GroupForm, ReopenForm
 
 TEMPLATE = "review/review.html"
@@ -78,6 +78,43 @@ def _answer(
     return render(request, TEMPLATE + ("#review" if request.htmx else ""), context, status=status)
 
 
+def _gold_status(document: Document) -> str | None:
+    return (
+        AnnotationLayer.objects.filter(document=document, kind=AnnotationLayer.Kind.GOLD)
+        .values_list("status", flat=True)
+        .first()
+    )
+
+
+def _decide(
+    request: HtmxHttpRequest,
+    slug: str,
+    document_id: int,
+    form_class: type,
+    action: Callable[[Document, dict[str, Any]], tuple[int, int] | None],
+) -> HttpResponse:
+    """A decision on a review in progress: htmx gets only what changed around it (the
+    text chunks and groups there, the version), so a decision costs the same however
+    many spans the layers hold (bench/bench_review.py). Anything else (the first
+    decision, which starts the review; an agreed candidate; a refusal) gets the page."""
+    document = _document(request, slug, document_id)
+    form = form_class(request.POST)
+    if not form.is_valid():
+        return _answer(request, document, message=error_message(form), status=422)
+    started = _gold_status(document) == AnnotationLayer.Status.IN_PROGRESS
+    try:
+        around = action(document, form.cleaned_data)
+    except AnnotationError as error:
+        return _answer(request, document, message=error.message, status=error.http_status)
+    if not (request.htmx and started and around):
+        return _answer(request, document)
+    response = render(
+        request, "review/_update.html", update_context(document=document, around=around)
+    )
+    response["HX-Reswap"] = "none"
+    return response
+
+
 def _act(
     request: HtmxHttpRequest,
     slug: str,
@@ -115,23 +152,26 @@ def review_start(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpR
 @require_POST
 @login_required
 def candidate_accept(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpResponse:
-    def accept(document: Document, data: dict[str, Any]) -> None:
-        services.accept_candidate(
+    def accept(document: Document, data: dict[str, Any]) -> tuple[int, int] | None:
+        decision = services.accept_candidate(
             document=document, candidate=data["candidate"], by=request.user, version=data["version"]
         )
+        # An agreed candidate also changes the agreed list: the whole page then.
+        return services.offsets_of(decision.candidate) if decision.group else None
 
-    return _act(request, slug, document_id, CandidateForm, accept)
+    return _decide(request, slug, document_id, CandidateForm, accept)
 
 
 @require_POST
 @login_required
 def group_reject(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpResponse:
-    def reject(document: Document, data: dict[str, Any]) -> None:
-        services.reject_group(
+    def reject(document: Document, data: dict[str, Any]) -> tuple[int, int] | None:
+        decision = services.reject_group(
             document=document, group=data["group"], by=request.user, version=data["version"]
         )
+        return services.offsets_of(decision.group)
 
-    return _act(request, slug, document_id, GroupForm, reject)
+    return _decide(request, slug, document_id, GroupForm, reject)
 
 
 @require_POST

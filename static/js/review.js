@@ -84,7 +84,15 @@ function accept() {
     : el.querySelector("[data-candidate-button]:not(:disabled)");
   // A click, not requestSubmit: the button names the candidate (name/value, `form`
   // attribute) and htmx takes the submitter from the click.
-  focused?.click();
+  press(focused);
+}
+
+// Submit the page's accept or reject form for `button` (a `form`-attribute button).
+function press(button) {
+  if (!button) return;
+  const chosen = button.form?.querySelector("[data-chosen]");
+  if (chosen) chosen.value = button.value;
+  button.click();
 }
 
 function submitForm(selector) {
@@ -163,7 +171,7 @@ document.addEventListener("keydown", (event) => {
     KeyK: () => move(1),
     KeyI: () => move(-1),
     KeyA: accept,
-    KeyR: () => currentEl()?.querySelector("[data-reject]:not(:disabled)")?.click(),
+    KeyR: () => press(currentEl()?.querySelector("[data-reject]:not(:disabled)")),
     KeyU: () => submitForm("[data-action=undo]"),
     KeyS: () => submitForm("[data-action=approve]"),
     KeyH: () => help?.showModal(),
@@ -192,15 +200,34 @@ document.addEventListener("click", (event) => {
   }
 });
 
-// After every swap of #review: keep the current group, or move on to the next undecided
-// one when it has just been decided (one key per decision).
-document.addEventListener("htmx:afterSwap", (event) => {
-  if (event.detail.target?.id !== "review" && !document.getElementById("review")?.contains(event.detail.elt)) return;
-  const el = currentEl();
+// After every answer (the whole #review, or only the chunks and groups around a
+// decision, out of band): the forms take the new version, the counter is recounted, and
+// the current group stays, or the next undecided one becomes current when it has just
+// been decided (one key per decision).
+function refresh() {
+  const version = document.getElementById("review-version")?.dataset.version;
+  if (version !== undefined) {
+    document.querySelectorAll("#review input[name=version]").forEach((i) => { i.value = version; });
+  }
+  const counter = document.querySelector("[data-counter]");
+  if (counter) {
+    const all = groups();
+    const decided = all.filter((g) => g.dataset.state !== "open").length;
+    counter.dataset.decided = decided;
+    counter.dataset.total = all.length;
+    counter.textContent = counter.dataset.pattern
+      .replace("{decided}", decided)
+      .replace("{total}", all.length);
+  }
   if (!currentGroup) return;
+  const el = currentEl();
   if (el && el.dataset.state === "open") setCurrent(el);
   else if (el) move(1);
   else setCurrent(null);
+}
+
+document.addEventListener("htmx:afterSwap", () => {
+  if (page()) refresh();
 });
 
 function init() {

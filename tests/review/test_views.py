@@ -15,6 +15,7 @@ from tests.factories import DocumentFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 HX = {"HX-Request": "true"}
+MAX_DECISION_QUERIES = 34  # the same bound for 5 and for 3 × 1,000 spans
 
 
 def url(name, document, **kwargs):
@@ -317,3 +318,52 @@ def test_curation_page_query_count_does_not_grow_with_spans(
         response = client.get(url("review", document))
     assert response.status_code == 200
     assert response.content.decode().count("data-candidate=") >= 1
+
+
+def test_a_decision_in_a_started_review_answers_only_what_changed_out_of_band(
+    client, scenario, reviewer
+):
+    document = scenario.a1.document
+    gold = services.start_review(document=document, by=reviewer)
+    client.force_login(reviewer)
+    group = open_groups(document).groups[1]  # فرنسا
+    response = client.post(
+        url("candidate-accept", document),
+        {"candidate": group.candidates[0].id, "version": gold.version},
+        headers=HX,
+    )
+    assert response.status_code == 200
+    assert response["HX-Reswap"] == "none"
+    html = response.content.decode()
+    assert 'id="chunk-0" data-chunk="0" hx-swap-oob="true"' in html
+    start, end = scenario.spans["france"]
+    assert re.search(rf'<mark [^>]*data-span-id="\d+"[^>]*data-start="{start}"', html)
+    row = re.search(rf'<li id="group-[0-9a-f]+"[^>]*data-group-id="{group.id}"[^>]*>', html)
+    assert 'data-state="accepted"' in row.group(0) and 'hx-swap-oob="true"' in row.group(0)
+    assert f'data-version="{gold.version + 1}"' in html
+    assert "data-doc-text" not in html  # the text element itself stays
+
+
+@pytest.mark.parametrize("spans", [5, 1000])
+def test_a_decision_costs_the_same_queries_for_5_or_3_times_1000_spans(
+    client, project, reviewer, django_assert_max_num_queries, spans
+):
+    project.annotators_per_document = 3
+    project.save()
+    text = ("حموشي يعيد الدفء إلى علاقات المغرب بفرنسا\n" * 600)[:20_000]
+    document = DocumentFactory(project=project, text=text)
+    users = [UserFactory(username=f"a{n}") for n in range(3)]
+    for user in users:
+        MembershipFactory(project=project, user=user, role="annotator")
+    _layers_with(project, document, users, spans)
+    gold = services.start_review(document=document, by=reviewer)
+    group = open_groups(document).groups[-1]
+    client.force_login(reviewer)
+    with django_assert_max_num_queries(MAX_DECISION_QUERIES):
+        response = client.post(
+            url("candidate-accept", document),
+            {"candidate": group.candidates[0].id, "version": gold.version},
+            headers=HX,
+        )
+    assert response["HX-Reswap"] == "none"
+    assert len(response.content) < 20_000
