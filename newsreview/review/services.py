@@ -237,27 +237,42 @@ def rejected_groups(document: Document) -> set[str]:
 # --- copying candidates into gold -------------------------------------------------------
 
 
-@dataclass
 class Labels:
-    """The project's labels by key, read once per write."""
+    """The project's labels by key, each kind read once per write and only if needed
+    (accepting an entity reads no event types or roles)."""
 
-    entities: dict[str, EntityType]
-    events: dict[str, EventType]
-    roles: dict[tuple[str, str], RoleType]
+    def __init__(self, project: Project) -> None:
+        self.schema = project.schema_id
+        self._entities: dict[str, EntityType] | None = None
+        self._events: dict[str, EventType] | None = None
+        self._roles: dict[tuple[str, str], RoleType] | None = None
 
     @classmethod
     def of(cls, project: Project) -> Labels:
-        schema = project.schema_id
-        return cls(
-            {t.key: t for t in EntityType.objects.filter(schema_id=schema)},
-            {t.key: t for t in EventType.objects.filter(schema_id=schema)},
-            {
+        return cls(project)
+
+    @property
+    def entities(self) -> dict[str, EntityType]:
+        if self._entities is None:
+            self._entities = {t.key: t for t in EntityType.objects.filter(schema_id=self.schema)}
+        return self._entities
+
+    @property
+    def events(self) -> dict[str, EventType]:
+        if self._events is None:
+            self._events = {t.key: t for t in EventType.objects.filter(schema_id=self.schema)}
+        return self._events
+
+    @property
+    def roles(self) -> dict[tuple[str, str], RoleType]:
+        if self._roles is None:
+            self._roles = {
                 (r.event_type.key, r.key): r
-                for r in RoleType.objects.filter(event_type__schema_id=schema).select_related(
+                for r in RoleType.objects.filter(event_type__schema_id=self.schema).select_related(
                     "event_type"
                 )
-            },
-        )
+            }
+        return self._roles
 
     def entity(self, key: str) -> EntityType:
         if key not in self.entities:
