@@ -78,3 +78,13 @@ def test_a_staff_manager_sees_only_their_projects_documents(client, scenario):
     assert scenario.a1.document.title[:20] in html
     assert "not yours" not in html
     assert ReviewDocument.objects.count() == 2
+
+
+def test_factories_make_valid_review_rows():
+    from newsreview.review.models import Transition
+    from tests.factories import DecisionFactory, TransitionFactory
+
+    decision = DecisionFactory()
+    decision.full_clean()
+    transition = TransitionFactory()
+    assert Transition.objects.get(pk=transition.pk).to_label == "Submitted"
