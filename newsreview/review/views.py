@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -103,7 +104,8 @@ def _decide(
         return _answer(request, document, message=error_message(form), status=422)
     started = _gold_status(document) == AnnotationLayer.Status.IN_PROGRESS
     try:
-        around = action(document, form.cleaned_data)
+        with transaction.atomic():
+            around = action(document, form.cleaned_data)
     except AnnotationError as error:
         return _answer(request, document, message=error.message, status=error.http_status)
     if not (request.htmx and started and around):
@@ -127,7 +129,9 @@ def _act(
     if not form.is_valid():
         return _answer(request, document, message=error_message(form), status=422)
     try:
-        action(document, form.cleaned_data)
+        # One transaction: a refused change leaves nothing behind (not even a gold layer).
+        with transaction.atomic():
+            action(document, form.cleaned_data)
     except AnnotationError as error:
         return _answer(request, document, message=error.message, status=error.http_status)
     return _answer(request, document)

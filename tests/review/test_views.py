@@ -367,3 +367,25 @@ def test_a_decision_costs_the_same_queries_for_5_or_3_times_1000_spans(
         )
     assert response["HX-Reswap"] == "none"
     assert len(response.content) < 20_000
+
+
+def test_a_refused_gold_edit_leaves_no_gold_layer_behind(client, scenario, reviewer):
+    client.force_login(reviewer)
+    own = Span.objects.filter(layer=scenario.a1).first()
+    response = client.post(
+        url("gold-span-delete", scenario.a1.document), {"span": own.pk, "version": 0}, headers=HX
+    )
+    assert response.status_code == 404
+    assert not AnnotationLayer.objects.filter(kind="gold").exists()
+
+
+def test_preannotation_layers_are_candidates_marked_as_such(client, scenario, reviewer):
+    document = scenario.a1.document
+    model = annotate.get_or_create_named_layer(document=document, name="model-v1")
+    start = scenario.text.index("الدفء")
+    annotate.add_span(layer=model, start=start, end=start + 5, label="EVENT", by=None)
+    html = page(client, reviewer, document).content.decode()
+    mark = re.search(rf'<mark [^>]*data-candidate="e:{start}:{start + 5}:EVENT"[^>]*>', html)
+    assert "candidate--pre" in mark.group(0)
+    assert 'data-users="model-v1"' in mark.group(0)
+    assert "pre-annotation" in html
