@@ -28,6 +28,9 @@ class SpanView:
     classes: str = ""
     extra: tuple[tuple[str, str], ...] = ()
     is_stored: bool = True
+    # A keyboard stop (tabindex, role, aria-label on the first fragment). The review
+    # page's candidates are not: they are reached through the side panel's groups.
+    is_focusable: bool = True
 
 
 def _open_tag(span: SpanView, depth: int, first: bool, selected: bool) -> str:
@@ -42,11 +45,11 @@ def _open_tag(span: SpanView, depth: int, first: bool, selected: bool) -> str:
         f'data-kind="{span.kind}"',
         f'style="--label-color: {html.escape(span.colour)}; --depth: {depth}"',
     ]
-    if first:
+    if not first:
+        attrs.append('data-fragment="true"')
+    elif span.is_focusable:
         # One keyboard stop per span, on its first fragment.
         attrs += ['tabindex="0"', 'role="button"', f'aria-label="{html.escape(span.description)}"']
-    else:
-        attrs.append('data-fragment="true"')
     return f"<mark {' '.join(attrs)}>"
 
 

@@ -211,6 +211,7 @@ def build(document: Document, layers: services.Layers) -> Built:
                     ("data-group", group),
                 ),
                 is_stored=False,
+                is_focusable=False,
             )
         )
         fake_id -= 1
