@@ -389,3 +389,21 @@ def test_preannotation_layers_are_candidates_marked_as_such(client, scenario, re
     assert "candidate--pre" in mark.group(0)
     assert 'data-users="model-v1"' in mark.group(0)
     assert "pre-annotation" in html
+
+
+def test_an_annotator_sees_only_their_own_layers_timeline_on_the_document_page(
+    client, scenario, annotator, reviewer
+):
+    services.request_changes(layer=scenario.a2, by=reviewer, comment="للمراجع الثاني فقط")
+    client.force_login(annotator)
+    html = client.get(
+        reverse("documents:document-detail", args=["news", scenario.a1.document.pk])
+    ).content.decode()
+    assert html.count('class="timeline__item"') == 1  # their own submission
+    assert "للمراجع الثاني فقط" not in html
+    client.force_login(reviewer)
+    html = client.get(
+        reverse("documents:document-detail", args=["news", scenario.a1.document.pk])
+    ).content.decode()
+    assert html.count('class="timeline__item"') == 3
+    assert "للمراجع الثاني فقط" in html
