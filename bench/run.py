@@ -9,7 +9,13 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHES = ["bench_annotate.py", "bench_export.py", "bench_import.py", "bench_review.py"]
+BENCHES = [
+    "bench_annotate.py",
+    "bench_queue.py",
+    "bench_export.py",
+    "bench_import.py",
+    "bench_review.py",
+]
 
 
 def main() -> int:

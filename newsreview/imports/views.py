@@ -21,7 +21,7 @@ from newsreview.core.http import HtmxHttpRequest, navigate
 from newsreview.projects.models import Project
 from newsreview.projects.permissions import MANAGER_ROLES, project_for
 
-from .forms import UploadForm
+from .forms import OFFSET_UNIT_LABELS, UploadForm
 from .results import ImportOptions, default_layer_name
 from .services import import_files, preview, read_uploaded
 from .uploads import Upload, create_upload, forget_upload, get_upload
@@ -113,6 +113,7 @@ def _upload(request: HtmxHttpRequest, project: Project) -> HttpResponse:
         format=form.cleaned_data.get("format") or None,
         layer=(form.cleaned_data.get("layer") or "").strip() or None,
         annotator=annotator.username if annotator else None,
+        offset_unit=form.cleaned_data.get("offset_unit") or None,
     )
     files = read_uploaded(uploaded.name, data)
     if not isinstance(files, list):
@@ -158,6 +159,9 @@ def _preview_response(
             "summary": summary,
             "target": target,
             "can_confirm": not summary.get("error_count") and stored.has_data,
+            "offset_unit": dict(OFFSET_UNIT_LABELS).get(options.offset_unit or "utf16")
+            if summary.get("format") == "doccano"
+            else None,
         },
         status=status,
     )
@@ -193,6 +197,15 @@ def confirm(request: HtmxHttpRequest, slug: str, token: str) -> HttpResponse:
         _("Imported %(documents)s documents with %(spans)s spans from “%(name)s”.")
         % {"documents": result.documents, "spans": result.spans, "name": stored.name},
     )
+    if result.lost_tasks:
+        messages.warning(
+            request,
+            _(
+                "%(n)s task(s) had annotations or predictions that could not be imported; "
+                "their documents have none."
+            )
+            % {"n": len(result.lost_tasks)},
+        )
     return navigate(request, reverse("documents:document-list", args=[project.slug]))
 
 
