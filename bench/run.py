@@ -16,6 +16,7 @@ BENCHES = [
     "bench_import.py",
     "bench_agreement.py",
     "bench_frames.py",
+    "bench_review.py",
 ]
 
 

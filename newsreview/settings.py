@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "newsreview.imports",
     "newsreview.exports",
     "newsreview.agreement",
+    "newsreview.review",
 ]
 
 MIDDLEWARE = [

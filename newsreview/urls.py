@@ -12,5 +12,6 @@ urlpatterns = [
     path("projects/<slug:slug>/export/", include("newsreview.exports.urls")),
     path("projects/<slug:slug>/import/", include("newsreview.imports.urls")),
     path("projects/<slug:slug>/dashboard/", include("newsreview.agreement.urls")),
+    path("projects/<slug:slug>/", include("newsreview.review.urls")),
     path("", include("newsreview.projects.urls")),
 ]

@@ -201,3 +201,24 @@ class ChangeFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     action = "span.add"
     after = factory.Dict({"spans": [], "events": [], "arguments": []})
+
+
+class DecisionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "review.Decision"
+
+    document = factory.SubFactory(DocumentFactory)
+    kind = "rejected"
+    group = "g:entity:43:48:0123456789"
+    by = factory.SubFactory(UserFactory)
+
+
+class TransitionFactory(ChangeFactory):
+    """A layer status change, as services.set_layer_status records it."""
+
+    class Meta:
+        model = "review.Transition"
+
+    action = "layer.status"
+    before = factory.Dict({"status": "in_progress"})
+    after = factory.Dict({"status": "done"})

@@ -276,7 +276,7 @@ class AnnotationLayerAdmin(ProjectScopedAdmin):
             messages.SUCCESS,
         )
 
-    @admin.action(description=_("Mark done (submitted)"))
+    @admin.action(description=_("Mark submitted"))
     def mark_done(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._set_status(request, queryset, AnnotationLayer.Status.DONE)
 

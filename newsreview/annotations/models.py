@@ -64,7 +64,9 @@ class AnnotationLayer(models.Model):
     class Status(models.TextChoices):
         NEW = "new", _("Not started")
         IN_PROGRESS = "in_progress", _("In progress")
-        DONE = "done", _("Done")
+        # Stored as "done" (exports and imports keep that value); shown as "Submitted".
+        DONE = "done", _("Submitted")
+        CHANGES_REQUESTED = "changes_requested", _("Changes requested")
         REVIEWED = "reviewed", _("Reviewed")
 
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="layers")
@@ -86,7 +88,7 @@ class AnnotationLayer(models.Model):
         ),
     )
     status = models.CharField(
-        _("status"), max_length=16, choices=Status.choices, default=Status.NEW
+        _("status"), max_length=20, choices=Status.choices, default=Status.NEW
     )
     # Optimistic locking: every write checks and bumps it (PRODUCT.md: no lost work).
     version = models.PositiveIntegerField(_("version"), default=0)
@@ -117,7 +119,9 @@ class AnnotationLayer(models.Model):
                 condition=Q(kind__in=["annotator", "gold", "pre"]), name="layer_valid_kind"
             ),
             models.CheckConstraint(
-                condition=Q(status__in=["new", "in_progress", "done", "reviewed"]),
+                condition=Q(
+                    status__in=["new", "in_progress", "done", "changes_requested", "reviewed"]
+                ),
                 name="layer_valid_status",
             ),
         ]

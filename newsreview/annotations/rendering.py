@@ -21,23 +21,35 @@ class SpanView:
     colour: str
     kind: str  # "entity" or "trigger"
     description: str  # what a screen reader announces: "Person: حموشي"
+    # Optional, for pages that draw more than one layer (the review page): more classes,
+    # more data-* attributes (names are ours, values escaped here), and whether the
+    # element names a stored span (a review candidate has no id of its own: `id` then
+    # only orders and tells spans apart, and no data-span-id is written).
+    classes: str = ""
+    extra: tuple[tuple[str, str], ...] = ()
+    is_stored: bool = True
+    # A keyboard stop (tabindex, role, aria-label on the first fragment). The review
+    # page's candidates are not: they are reached through the side panel's groups.
+    is_focusable: bool = True
 
 
 def _open_tag(span: SpanView, depth: int, first: bool, selected: bool) -> str:
+    more = f" {html.escape(span.classes)}" if span.classes else ""
     attrs = [
-        f'class="span span--{span.kind}{" is-selected" if selected else ""}"',
-        f'data-span-id="{span.id}"',
+        f'class="span span--{span.kind}{more}{" is-selected" if selected else ""}"',
+        *([f'data-span-id="{span.id}"'] if span.is_stored else []),
+        *(f'{name}="{html.escape(value)}"' for name, value in span.extra),
         f'data-start="{span.start}"',
         f'data-end="{span.end}"',
         f'data-label="{html.escape(span.label)}"',
         f'data-kind="{span.kind}"',
         f'style="--label-color: {html.escape(span.colour)}; --depth: {depth}"',
     ]
-    if first:
+    if not first:
+        attrs.append('data-fragment="true"')
+    elif span.is_focusable:
         # One keyboard stop per span, on its first fragment.
         attrs += ['tabindex="0"', 'role="button"', f'aria-label="{html.escape(span.description)}"']
-    else:
-        attrs.append('data-fragment="true"')
     return f"<mark {' '.join(attrs)}>"
 
 

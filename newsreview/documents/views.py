@@ -53,6 +53,8 @@ ACTION_NAMES = {
     "redo": _("Redid"),
     "layer.status": _("Changed status"),
     "comment.add": _("Commented"),
+    "comment.delete": _("Deleted comment"),
+    "review.reject": _("Rejected a disagreement"),
 }
 
 

@@ -20,13 +20,17 @@ from .registry import ExportFormat
 
 Progress = Callable[[int, int, LayerRecord], None]
 STATUSES = tuple(AnnotationLayer.Status.values)
+# The UI says "submitted" for the stored status "done" (issue 10); both are accepted.
+STATUS_ALIASES = {"submitted": AnnotationLayer.Status.DONE.value}
 
 
 def parse_statuses(values: list[str] | None) -> list[str]:
-    """`--status done --status reviewed` or `--status done,reviewed`; checked."""
+    """`--status done --status reviewed` or `--status submitted,reviewed`; checked."""
     statuses: list[str] = []
     for value in values or []:
-        statuses += [s.strip() for s in value.split(",") if s.strip()]
+        statuses += [
+            STATUS_ALIASES.get(s.strip(), s.strip()) for s in value.split(",") if s.strip()
+        ]
     unknown = [s for s in statuses if s not in STATUSES]
     if unknown:
         raise ExportError(

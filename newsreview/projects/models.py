@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import get_language
@@ -277,6 +277,22 @@ class Project(models.Model):
         _("snap selections to word boundaries"),
         default=False,
         help_text=_("Off: spans are exactly what the annotator selects (needed for clitics)."),
+    )
+    # Review (issue 10): how many submitted annotator layers make a document ready for
+    # review, and whether candidates every one of them proposed go into gold by themselves.
+    annotators_per_document = models.PositiveSmallIntegerField(
+        _("annotators per document"),
+        default=1,
+        validators=[MinValueValidator(1)],
+        help_text=_("A document is ready for review once this many annotators submitted it."),
+    )
+    preaccept_agreed = models.BooleanField(
+        _("pre-accept agreed annotations"),
+        default=True,
+        help_text=_(
+            "When review starts, annotations every required annotator made identically go "
+            "into the gold layer; the reviewer can still remove them."
+        ),
     )
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="projects", blank=True

@@ -198,3 +198,21 @@ def test_a_span_across_chunks_is_a_fragment_after_the_first_chunk():
         (False, "true"),
     ]
     assert "".join(p["inner"] for p in pieces) == "حموشي\nفي باريس"
+
+
+def test_optional_view_fields_add_classes_and_data_but_change_nothing_by_default():
+    from newsreview.annotations.rendering import SpanView, render_spans
+
+    text = "حموشي يعيد"
+    plain = SpanView(1, 0, 5, "PERS", "#F4A6A6", "entity", "Person: حموشي")
+    assert render_spans(text, [plain]) == render_spans(text, [SpanView(*plain.__dict__.values())])
+    candidate = SpanView(
+        -1, 0, 5, "PERS", "#F4A6A6", "entity", "x",
+        classes="candidate", extra=(("data-users", 'a1 "a2"'),), is_stored=False,
+        is_focusable=False,
+    )  # fmt: skip
+    html = render_spans(text, [candidate])
+    assert 'class="span span--entity candidate"' in html
+    assert 'data-users="a1 &quot;a2&quot;"' in html
+    assert "data-span-id" not in html and "tabindex" not in html
+    assert 'data-span-id="1"' in render_spans(text, [plain])

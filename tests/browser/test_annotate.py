@@ -363,10 +363,10 @@ def test_help_overlay_mark_done_and_next_document(
     assert "Next / previous annotation" in page.locator("#help-dialog").text_content()
     page.keyboard.press("Escape")
     assert not page.locator("#help-dialog").evaluate("d => d.open")
-    assert "0 of 2 documents done" in page.locator("[data-progress]").text_content()
-    page.get_by_role("button", name="Mark as done").click()
+    assert "0 of 2 documents submitted" in page.locator("[data-progress]").text_content()
+    page.get_by_role("button", name="Submit", exact=True).click()
     page.wait_for_selector("[data-status=done]")
-    assert "1 of 2 documents done" in page.locator("[data-progress]").text_content()
+    assert "1 of 2 documents submitted" in page.locator("[data-progress]").text_content()
     page.locator("[data-queue=next]").click()
     page.wait_for_url(f"**/documents/{second.pk}/annotate/")
     # From the second document, the only one left to do is... none: the first is done.

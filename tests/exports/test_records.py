@@ -90,3 +90,8 @@ def test_check_layer_names_the_layers_that_exist(seed_gold, project):
     check_layer(project, "annotator1")
     with pytest.raises(ExportError, match="no layer “nobody”.*annotator1"):
         check_layer(project, "nobody")
+
+
+def test_parse_statuses_reads_submitted_as_the_stored_done():
+    assert parse_statuses(["submitted,reviewed"]) == ["done", "reviewed"]
+    assert parse_statuses(["submitted", "done"]) == ["done"]

@@ -94,6 +94,27 @@ EXPECTED: dict[str, dict[str, dict[str, str]]] = {
             "side-file-download",
         )
     },
+    # Review (issue 10): the curation page and its writes are for reviewers and managers;
+    # comments for every member on the layers they may see (an annotator: their own).
+    "review:review": {"GET": project_page(*REVIEWERS), "POST": GET_ONLY},
+    **{
+        f"review:{name}": {"GET": GET_ONLY, "POST": project_page(*REVIEWERS)}
+        for name in (
+            "review-start",
+            "candidate-accept",
+            "group-reject",
+            "review-undo",
+            "gold-span-create",
+            "gold-span-update",
+            "gold-span-delete",
+            "review-approve",
+            "review-reopen",
+            "changes-request",
+        )
+    },
+    "review:comment-create": {"GET": GET_ONLY, "POST": project_page(*ALL_MEMBERS)},
+    "review:queue": {"GET": project_page(*REVIEWERS), "POST": GET_ONLY},
+    "review:queue-next": {"GET": project_page(*REVIEWERS), "POST": GET_ONLY},
     # Imports: managers. An upload token lives in the uploader's session (see PREPARE).
     "imports:upload": {"GET": project_page(*MANAGERS), "POST": project_page(*MANAGERS)},
     "imports:preview": {"GET": project_page(*MANAGERS), "POST": GET_ONLY},

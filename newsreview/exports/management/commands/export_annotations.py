@@ -64,7 +64,10 @@ class Command(BaseCommand):
             "--status",
             action="append",
             metavar="STATUS",
-            help=f"only layers with this status ({', '.join(STATUSES)}); repeat or use commas",
+            help=(
+                f"only layers with this status ({', '.join(STATUSES)}; 'submitted' means "
+                "done, as the UI says); repeat or use commas"
+            ),
         )
         parser.add_argument(
             "-o",
