@@ -4,6 +4,7 @@ and let it back, like a network failure or a restarting database would."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -112,17 +113,13 @@ class Relay:
             if self.listener is not None:
                 # shutdown first: a bare close() would not wake the thread in accept(),
                 # which would go on accepting on the still-listening socket.
-                try:
+                with contextlib.suppress(OSError):
                     self.listener.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
                 self.listener.close()
                 self.listener = None
             for sock in self.sockets:
-                try:
+                with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
                 sock.close()
             self.sockets.clear()
 
@@ -154,7 +151,5 @@ class Relay:
             pass
         finally:
             for sock in (source, sink):
-                try:
+                with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass

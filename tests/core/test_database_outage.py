@@ -76,9 +76,7 @@ def real_password_hashers(settings) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_app_answers_503_during_a_database_outage_and_recovers_by_itself(
-    tmp_path, settings
-):
+def test_the_app_answers_503_during_a_database_outage_and_recovers_by_itself(tmp_path, settings):
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: the server processes share the test database")
     real_password_hashers(settings)
