@@ -153,3 +153,14 @@ class Relay:
             for sock in (source, sink):
                 with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
+
+
+def database_url(*, port: int | None = None, name: str | None = None) -> str:
+    """The test database's URL for processes started by a test (another port: a relay)."""
+    from django.db import connection
+
+    s = connection.settings_dict
+    user = s["USER"] or "postgres"
+    password = f":{s['PASSWORD']}" if s["PASSWORD"] else ""
+    host = "127.0.0.1" if port else s["HOST"] or "127.0.0.1"
+    return f"postgres://{user}{password}@{host}:{port or s['PORT'] or 5432}/{name or s['NAME']}"

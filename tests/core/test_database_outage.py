@@ -12,16 +12,9 @@ import pytest
 from django.db import connection
 
 from tests.factories import UserFactory
-from tests.servers import Relay, free_port, server_env, start_gunicorn, stop
+from tests.servers import Relay, database_url, free_port, server_env, start_gunicorn, stop
 
 MESSAGE = "The database is not reachable at the moment"
-
-
-def _database_url(port: int, name: str) -> str:
-    settings = connection.settings_dict
-    user = settings["USER"] or "postgres"
-    password = f":{settings['PASSWORD']}" if settings["PASSWORD"] else ""
-    return f"postgres://{user}{password}@127.0.0.1:{port}/{name}"
 
 
 def _login(client: httpx.Client, username: str) -> None:
@@ -40,7 +33,7 @@ def _login(client: httpx.Client, username: str) -> None:
 
 def test_every_request_gets_a_plain_503_when_the_database_cannot_be_reached(tmp_path):
     port = free_port()
-    env = server_env(_database_url(free_port(), "nowhere"), tmp_path / "storage")
+    env = server_env(database_url(port=free_port(), name="nowhere"), tmp_path / "storage")
     server = start_gunicorn(env, port, tmp_path / "gunicorn.log")
     try:
         # A session cookie: the request must read the session (the database) to answer.
@@ -84,7 +77,7 @@ def test_the_app_answers_503_during_a_database_outage_and_recovers_by_itself(tmp
     settings = connection.settings_dict
     relay = Relay((settings["HOST"] or "127.0.0.1", int(settings["PORT"] or 5432)))
     port = free_port()
-    env = server_env(_database_url(relay.port, settings["NAME"]), tmp_path / "storage")
+    env = server_env(database_url(port=relay.port), tmp_path / "storage")
     server = start_gunicorn(env, port, tmp_path / "gunicorn.log")
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=20) as client:
