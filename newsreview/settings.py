@@ -193,12 +193,13 @@ STORAGES = {
     "default": DEFAULT_STORAGE,
     # Hashed names (style.3f2a….css) cached for a year, with gzip and brotli copies made
     # at collectstatic time.
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "newsreview.core.storage.StaticStorage"},
 }
 # Only the development server reads the source folders; anything else serves what
 # collectstatic wrote (finders would serve the uncompressed, briefly cached sources).
+# Hashed names are cached for ever (immutable); an unhashed name keeps whitenoise's short
+# default, since its content changes under the same name.
 WHITENOISE_USE_FINDERS = DEBUG
-WHITENOISE_MAX_AGE = 365 * 24 * 3600 if not DEBUG else 0
 if DEBUG:
     # `make run` serves source files without collectstatic: no manifest needed.
     STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
