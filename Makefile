@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e .
 	touch $(STAMP)
 
-# The test extra on top (pytest, factory-boy, Playwright, datasets, seqeval, httpx).
+# The test extra on top (pytest, factory-boy, Playwright, datasets, seqeval, httpx, chardet).
 $(TEST_STAMP): $(STAMP)
 	$(BIN)/pip install --quiet -e ".[test]"
 	touch $(TEST_STAMP)

@@ -16,7 +16,13 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-BENCHES = ["bench_annotate.py", "bench_export.py", "bench_import.py", "bench_review.py"]
+BENCHES = [
+    "bench_annotate.py",
+    "bench_queue.py",
+    "bench_export.py",
+    "bench_import.py",
+    "bench_review.py",
+]
 MARK = "BENCH_JSON "
 
 
@@ -41,7 +47,7 @@ def _run(name: str) -> dict[str, Any] | None:
         print(f"{name} failed (exit {process.returncode}); its figures are null")
         return None
     print(f"({name}: {time.perf_counter() - started:.0f} s)")
-    return figures
+    return figures or {}  # a script with a table only
 
 
 def _export(figures: dict[str, Any] | None, fmt: str) -> dict[str, Any] | None:

@@ -7,6 +7,8 @@ import re
 import unicodedata
 from collections.abc import Callable
 
+import regex
+
 TATWEEL = "\u0640"
 
 
@@ -46,6 +48,20 @@ def utf16_offsets_table(text: str) -> list[int]:
         table[index] = position
         position += 2 if ord(char) > 0xFFFF else 1
     table[len(text)] = position
+    return table
+
+
+# An extended grapheme cluster (UAX #29), what a browser's grapheme segmenter (and so
+# doccano with "Use graphemes" on) counts as one character: a flag, an emoji with its
+# skin tone or ZWJ sequence, a letter with its combining marks, CR LF.
+_GRAPHEME = regex.compile(r"\X")
+
+
+def grapheme_offsets_table(text: str) -> list[int]:
+    """The code point offset of every grapheme cluster boundary of `text`, in order: entry
+    `g` is where grapheme offset `g` falls (the last entry is `len(text)`)."""
+    table = [match.start() for match in _GRAPHEME.finditer(text)]
+    table.append(len(text))
     return table
 
 

@@ -8,15 +8,19 @@ the layer bar out of band; without htmx it redirects back (post/redirect/get).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from contextlib import nullcontext
+from datetime import timedelta
 from functools import wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -37,11 +41,16 @@ from .forms import (
     error_message,
     move_edge,
 )
-from .models import AnnotationLayer, Event, Span
+from .models import AnnotationLayer, AppliedAction, Event, Span
 from .offsets import snap_to_words, trim_whitespace, utf16_to_codepoint
 
 TEMPLATE = "annotations/annotate.html"
 View = Callable[..., HttpResponse]
+# The workspace's client-generated action id (static/js/queue.js): remembered per layer so
+# a retried request whose answer was lost is answered, not applied twice (issue 9).
+ACTION_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
+# Applied action ids older than this are forgotten (a retry comes within seconds or minutes).
+ACTION_MEMORY = timedelta(days=2)
 
 
 def _plain_404(view: View) -> View:
@@ -147,7 +156,26 @@ def _answer(
     )
     context["message"] = message
     template = "annotations/_update.html" if request.htmx else TEMPLATE
-    return render(request, template, context, status=status)
+    return _stamp(render(request, template, context, status=status), context, selected_id)
+
+
+def _stamp(response: HttpResponse, context: dict[str, Any], span_id: int | None) -> HttpResponse:
+    """The layer version after this answer, and the span it is about: the workspace's queue
+    sends its next action with that version and maps a pending span to its id (issue 9)."""
+    response["X-Layer-Version"] = str(context.get("version", 0))
+    if span_id is not None:
+        response["X-Span-Id"] = str(span_id)
+    return response
+
+
+def _replay(request: HtmxHttpRequest, document: Document, key: str) -> HttpResponse | None:
+    """The answer to an action this layer has applied already (its first answer was lost),
+    or None if it has not: the current view, about the span the action touched."""
+    layer = own_layer(request.user, document)
+    applied = AppliedAction.objects.filter(layer=layer, key=key).first() if layer else None
+    if applied is None:
+        return None
+    return _answer(request, document, selected_id=applied.result.get("span"))
 
 
 def _refuse(
@@ -180,32 +208,51 @@ def _act(
     create_layer: bool = False,
     when_missing: AnnotationError | None = None,
 ) -> HttpResponse:
+    key = request.POST.get("action", "")
+    if key and not ACTION_ID.fullmatch(key):
+        return _refuse(request, document, 422, _("The action id is not valid."))
     form = form_class(request.POST)
     if not form.is_valid():
         return _refuse(request, document, 422, error_message(form))
+    if key and (replayed := _replay(request, document, key)) is not None:
+        return replayed
     layer = own_layer(request.user, document)
+    # One transaction when the action id must be remembered with the change, or the layer
+    # is created by it; otherwise the service's own transaction is enough (and cheaper).
+    atomic = transaction.atomic() if key or layer is None else nullcontext()
     try:
-        if layer is not None:
-            # The version first: on a stale page an annotation may be missing because another
-            # tab deleted it, and the answer must be the conflict with a fresh view, not 404.
-            services.check_version(layer=layer, version=form.cleaned_data["version"])
-            # One service call, atomic by itself.
-            shown = action(layer, form.cleaned_data)
-        elif not create_layer:
-            raise when_missing or AnnotationError(
-                "not_found", _("That annotation does not exist in your layer.")
-            )
-        else:
-            # The first write creates the layer: one transaction, so a refused change
-            # leaves no empty layer behind.
-            with transaction.atomic():
+        with atomic:
+            if layer is not None:
+                # The version first: on a stale page an annotation may be missing because
+                # another tab deleted it, and the answer must be the conflict with a fresh
+                # view, not 404.
+                services.check_version(layer=layer, version=form.cleaned_data["version"])
+                shown = action(layer, form.cleaned_data)
+            elif not create_layer:
+                raise when_missing or AnnotationError(
+                    "not_found", _("That annotation does not exist in your layer.")
+                )
+            else:
+                # The first write creates the layer: one transaction, so a refused change
+                # leaves no empty layer behind.
                 services.get_or_create_layer(document=document, user=request.user)
                 layer = own_layer(request.user, document)
                 if layer is None:  # a member's own layer is always editable; belt and braces
                     raise AnnotationError("forbidden", _("You cannot annotate this document."))
                 shown = action(layer, form.cleaned_data)
+            if key:
+                _remember(layer, key, shown.get("selected_id"))
     except AnnotationError as error:
+        # The same action sent twice at once (a retry while the first was still being
+        # applied): the second waited for the layer lock, then saw a newer version. It was
+        # applied once; answer it as such, not as a conflict.
+        if key and error.code == "stale" and (replayed := _replay(request, document, key)):
+            return replayed
         return _refuse(request, document, error.http_status, error.message)
+    except IntegrityError:
+        if key and (replayed := _replay(request, document, key)):
+            return replayed
+        raise
     added = shown.pop("added", None)
     if added is not None and request.htmx and added.layer.version > 1:
         # The hot path: only the touched chunks and one side-list row travel back
@@ -214,8 +261,17 @@ def _act(
         context = span_added_context(document=document, layer=added.layer, span=added)
         response = render(request, "annotations/_span_added.html", context)
         response["HX-Reswap"] = "none"
-        return response
+        return _stamp(response, context, added.pk)
     return _answer(request, document, **shown)
+
+
+def _remember(layer: AnnotationLayer, key: str, span_id: int | None) -> None:
+    """Record `key` as applied to `layer`, in the action's own transaction."""
+    applied = AppliedAction.objects.create(layer=layer, key=key, result={"span": span_id})
+    if applied.pk % 200 == 0:  # now and then, forget old ids (one indexed delete)
+        AppliedAction.objects.filter(
+            layer=layer, created_at__lt=timezone.now() - ACTION_MEMORY
+        ).delete()
 
 
 def _span_in(layer: AnnotationLayer, span_id: int) -> Span:

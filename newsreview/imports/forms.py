@@ -11,6 +11,7 @@ from newsreview.accounts.models import User
 from newsreview.projects.models import Project
 
 from .formats import FORMAT_NAMES
+from .formats.doccano import DEFAULT_OFFSET_UNIT
 
 FORMAT_LABELS = {
     "txt": _("Plain text (.txt, one document per file; a .zip of them)"),
@@ -21,6 +22,11 @@ FORMAT_LABELS = {
     "brat": _("brat standoff (.zip of .txt + .ann)"),
     "conll": _("CoNLL IOB2"),
 }
+OFFSET_UNIT_LABELS = [
+    ("utf16", _("UTF-16 code units (doccano's default)")),
+    ("graphemes", _("Grapheme clusters")),
+    ("codepoints", _("Unicode code points")),
+]
 
 
 class UploadForm(forms.Form):
@@ -29,6 +35,17 @@ class UploadForm(forms.Form):
         label=_("Format"),
         required=False,
         choices=[("", _("Guess from the file"))] + [(f, FORMAT_LABELS[f]) for f in FORMAT_NAMES],
+    )
+    offset_unit = forms.ChoiceField(
+        label=_("doccano offsets count"),
+        required=False,
+        choices=OFFSET_UNIT_LABELS,
+        initial=DEFAULT_OFFSET_UNIT,
+        help_text=_(
+            "doccano files only. A doccano project made with “Use graphemes” (“Count "
+            "grapheme clusters as one character”) on stores grapheme clusters; files made "
+            "by other tools may count code points."
+        ),
     )
     layer = forms.CharField(
         label=_("Pre-annotation layer"),

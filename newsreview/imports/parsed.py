@@ -103,6 +103,9 @@ class ParseResult:
     documents: list[ParsedDocument] = field(default_factory=list)
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    # Tasks (Label Studio) whose annotations or predictions all failed to be read: the
+    # preview says so before anything is saved.
+    lost: list[Problem] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,14 @@ Progress = Callable[[str, int, int], None]
 
 @dataclass(frozen=True)
 class ImportOptions:
-    """What the user chose: the format (None = guess) and the layer that receives the
-    annotations of formats without layer information (`annotator` or `layer`)."""
+    """What the user chose: the format (None = guess), the layer that receives the
+    annotations of formats without layer information (`annotator` or `layer`), and the
+    unit of a doccano file's offsets (None = UTF-16, doccano's default)."""
 
     format: str | None = None
     layer: str | None = None
     annotator: str | None = None
+    offset_unit: str | None = None
 
     def target_label(self, format_name: str) -> str:
         return self.annotator or self.layer or default_layer_name(format_name)
@@ -45,6 +47,9 @@ class ImportResult:
     layer_names: Counter = field(default_factory=Counter)  # layers per name
     titles: list[str] = field(default_factory=list)  # the first few
     users_to_create: list[str] = field(default_factory=list)
+    # Label Studio tasks that had annotations or predictions of which nothing can be
+    # imported: each would arrive as a document without annotations.
+    lost_tasks: list[Problem] = field(default_factory=list)
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     saved: bool = False

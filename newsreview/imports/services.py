@@ -24,6 +24,7 @@ from newsreview.projects.services import install_default_schema
 
 from . import formats
 from .formats.common import FileRejected
+from .formats.doccano import DEFAULT_OFFSET_UNIT, OFFSET_UNITS
 from .parsed import ParseResult, Problem, SourceFile
 from .results import ImportOptions, ImportResult, Progress, default_layer_name
 from .sources import read_path, read_upload
@@ -46,12 +47,6 @@ __all__ = [
 def parse_files(files: list[SourceFile], options: ImportOptions) -> ParseResult:
     """Parse `files` in the chosen (or guessed) format; problems are in the result."""
     format_name = options.format
-    if format_name == "txt" and len(files) > 1:
-        txt_files = [f for f in files if PurePosixPath(f.name).suffix.lower() == ".txt"]
-        skipped = [f for f in files if f not in txt_files]
-        result = formats.parse("txt", txt_files)
-        result.warnings += [Problem(f.name, "", _("not a .txt file; skipped")) for f in skipped]
-        return result
     if format_name is None:
         try:
             format_name = formats.guess_format(files)
@@ -71,7 +66,43 @@ def parse_files(files: list[SourceFile], options: ImportOptions) -> ParseResult:
                 )
             ],
         )
-    return formats.parse(format_name, files)
+    unit_problem = _offset_unit_problem(options.offset_unit, format_name, files)
+    if unit_problem is not None:
+        return ParseResult(format=format_name, errors=[unit_problem])
+    if format_name == "txt" and len(files) > 1:
+        txt_files = [f for f in files if PurePosixPath(f.name).suffix.lower() == ".txt"]
+        skipped = [f for f in files if f not in txt_files]
+        result = formats.parse("txt", txt_files)
+        result.warnings += [Problem(f.name, "", _("not a .txt file; skipped")) for f in skipped]
+        return result
+    return formats.parse(format_name, files, offset_unit=options.offset_unit)
+
+
+def _offset_unit_problem(
+    unit: str | None, format_name: str, files: list[SourceFile]
+) -> Problem | None:
+    """Why `unit` cannot apply, if it cannot: a unit given for another format is refused,
+    not ignored (the user expects the offsets to be read in it)."""
+    if not unit or unit == DEFAULT_OFFSET_UNIT:
+        return None
+    if unit not in OFFSET_UNITS:
+        return Problem(
+            "",
+            "",
+            _("unknown offset unit “%(unit)s”; choose one of: %(all)s")
+            % {"unit": unit, "all": ", ".join(OFFSET_UNITS)},
+        )
+    if format_name != "doccano":
+        return Problem(
+            files[0].name if files else "",
+            "",
+            _(
+                "the offset unit “%(unit)s” is for doccano files; this file is read as "
+                "%(format)s, whose offsets the format itself defines"
+            )
+            % {"unit": unit, "format": format_name},
+        )
+    return None
 
 
 def _plan(
@@ -97,6 +128,7 @@ def _plan(
     result.format = parsed.format
     result.errors.extend(parsed.errors)
     result.warnings.extend(parsed.warnings)
+    result.lost_tasks.extend(parsed.lost)
     if not parsed.documents and not parsed.errors:
         result.errors.append(Problem(first_name, "", _("the file contains no documents")))
     validator = Validator(

@@ -42,9 +42,18 @@ def _import(job: Job, progress: Progress) -> None:
             % {"n": len(result.errors), "first": first}
         )
     upload.delete()
+    message = _("Imported %(documents)s documents with %(spans)s spans from “%(name)s”.") % {
+        "documents": result.documents,
+        "spans": result.spans,
+        "name": upload.name,
+    }
+    if result.lost_tasks:
+        message += " " + _(
+            "%(n)s task(s) had annotations or predictions that could not be imported; "
+            "their documents have none."
+        ) % {"n": len(result.lost_tasks)}
     finish_job(
         job,
-        message=_("Imported %(documents)s documents with %(spans)s spans from “%(name)s”.")
-        % {"documents": result.documents, "spans": result.spans, "name": upload.name},
+        message=message,
         link=reverse("documents:document-list", args=[job.project.slug]),
     )

@@ -98,6 +98,7 @@ def summary_of(result: ImportResult) -> dict[str, Any]:
         "layer_names": sorted(result.layer_names.items()),
         "titles": result.titles,
         "users_to_create": result.users_to_create,
+        "lost_tasks": [_problem(p) for p in result.lost_tasks],
         "error_count": len(result.errors),
         "errors": [_problem(p) for p in result.shown_errors],
         "warning_count": len(result.warnings),
@@ -135,6 +136,7 @@ def create_upload(
             "format": options.format,
             "layer": options.layer,
             "annotator": options.annotator,
+            "offset_unit": options.offset_unit,
         },
         "created": time.time(),
     }

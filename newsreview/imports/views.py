@@ -24,7 +24,7 @@ from newsreview.jobs.services import read_progress, start_job
 from newsreview.projects.models import Project
 from newsreview.projects.permissions import MANAGER_ROLES, project_for
 
-from .forms import UploadForm
+from .forms import OFFSET_UNIT_LABELS, UploadForm
 from .results import ImportOptions, default_layer_name
 from .services import preview, read_uploaded
 from .tasks import import_upload
@@ -117,6 +117,7 @@ def _upload(request: HtmxHttpRequest, project: Project) -> HttpResponse:
         format=form.cleaned_data.get("format") or None,
         layer=(form.cleaned_data.get("layer") or "").strip() or None,
         annotator=annotator.username if annotator else None,
+        offset_unit=form.cleaned_data.get("offset_unit") or None,
     )
     files = read_uploaded(uploaded.name, data)
     if not isinstance(files, list):
@@ -162,6 +163,9 @@ def _preview_response(
             "summary": summary,
             "target": target,
             "can_confirm": not summary.get("error_count") and stored.has_data,
+            "offset_unit": dict(OFFSET_UNIT_LABELS).get(options.offset_unit or "utf16")
+            if summary.get("format") == "doccano"
+            else None,
         },
         status=status,
     )

@@ -1,36 +1,16 @@
 // newsreview: the annotation workspace: selection → code-point offsets, shortcut keys, span focus, dialogs.
-// htmx does every request: this file only fills the server-rendered forms and submits them.
+// Every edit goes through the action queue (queue.js), which sends the server-rendered
+// forms' fields and swaps the server's fragments; htmx does the reads (argument picker).
+import { enqueue, setVersion, showProblem } from "./queue.js";
+import { codePointOffset, domPosition } from "./text.js";
+
+export { codePointOffset, domPosition };
 
 const workspace = () => document.querySelector("[data-annotate]");
 const docText = () => document.querySelector("[data-doc-text]");
 const isReadOnly = () => workspace()?.hasAttribute("data-readonly");
 let lastSpanId = null; // the span the inspector shows, kept while focus visits the palette
 let pointerDown = false; // a mouse button is down: focus comes from a click or a drag
-
-// Code-point offset of a DOM position inside the document text element (STYLE.md §5:
-// the browser counts UTF-16 units, the server code points; convert here and nowhere else).
-export function codePointOffset(root, node, offset) {
-  const range = document.createRange();
-  range.setStart(root, 0);
-  range.setEnd(node, offset);
-  return Array.from(range.toString()).length;
-}
-
-// The DOM position of code-point offset `cp` inside `root` (the inverse of codePointOffset).
-export function domPosition(root, cp) {
-  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
-  let remaining = cp;
-  let node = walker.nextNode();
-  let last = null;
-  while (node) {
-    const chars = Array.from(node.data);
-    if (remaining <= chars.length) return [node, chars.slice(0, remaining).join("").length];
-    remaining -= chars.length;
-    last = node;
-    node = walker.nextNode();
-  }
-  return last ? [last, last.data.length] : [root, 0];
-}
 
 // The selection as {start, end, text} in code points, clipped to the text: a triple-click
 // on the last paragraph ends in the side panel, and what counts is what is highlighted in
@@ -52,24 +32,32 @@ export function selectionOffsets() {
   return { start, end, text: chars.slice(start, end).join("") };
 }
 
-function showProblem(message) {
-  const region = document.getElementById("problems");
-  if (!region) return;
-  const p = document.createElement("p");
-  p.className = "problem";
-  p.textContent = message;
-  region.replaceChildren(p);
-}
-
 const message = (name) => workspace()?.dataset[name] || "";
 
+// An annotation's keyboard stop: a saved span by its id, or a pending one (queue.js) by
+// its client id ("p3"), which the queue turns into the span's id when it is saved.
 function spanMark(id) {
-  return docText()?.querySelector(`[data-span-id="${CSS.escape(String(id))}"][tabindex]`);
+  const attribute = /^p\d+$/.test(id) ? "data-pending" : "data-span-id";
+  return docText()?.querySelector(`[${attribute}="${CSS.escape(String(id))}"][tabindex]`);
 }
 
+const markLabel = (mark) => mark.dataset.label || mark.dataset.pendingLabel;
+const markId = (mark) => mark.dataset.spanId || mark.dataset.pending;
+
 function focusedSpanId() {
-  const mark = document.activeElement?.closest?.("[data-doc-text] [data-span-id]");
-  return mark ? mark.dataset.spanId : null;
+  const mark = document.activeElement?.closest?.("[data-doc-text] [data-span-id], [data-doc-text] [data-pending]");
+  return mark ? markId(mark) : null;
+}
+
+// [start, end) of an annotation's mark: a saved span's data, or a pending span's extent.
+function markRange(mark) {
+  if (mark.dataset.start) return [Number(mark.dataset.start), Number(mark.dataset.end)];
+  const parts = [...docText().querySelectorAll(`[data-pending="${CSS.escape(mark.dataset.pending)}"]`)];
+  const range = document.createRange();
+  range.setStartBefore(parts[0]);
+  range.setEndAfter(parts[parts.length - 1]);
+  const start = codePointOffset(docText(), range.startContainer, range.startOffset);
+  return [start, start + Array.from(range.toString()).length];
 }
 
 // Show `id` in the inspector and point its forms at it.
@@ -82,19 +70,20 @@ function selectSpan(id) {
     button.disabled = false;
   }
   const relabel = document.querySelector("[data-relabel]");
-  if (relabel) relabel.value = mark.dataset.label;
+  if (relabel) relabel.value = markLabel(mark);
   const what = document.querySelector("[data-inspector-text]");
   if (what) {
     // Label name, then the text isolated in <bdi> as the server renders it: a bare
     // «14 و15 دجنبر» after an English name would be reordered by the bidi algorithm.
-    const button = document.querySelector(`.palette [data-label="${CSS.escape(mark.dataset.label)}"]`);
+    const button = document.querySelector(`.palette [data-label="${CSS.escape(markLabel(mark))}"]`);
     const text = document.createElement("bdi");
     text.lang = docText().closest("[lang]")?.lang || "";
-    text.textContent = Array.from(docText().textContent).slice(Number(mark.dataset.start), Number(mark.dataset.end)).join("");
-    what.replaceChildren(`${button?.querySelector(".label-button__name")?.textContent || mark.dataset.label}: `, text);
+    text.textContent = Array.from(docText().textContent).slice(...markRange(mark)).join("");
+    what.replaceChildren(`${button?.querySelector(".label-button__name")?.textContent || markLabel(mark)}: `, text);
   }
   for (const old of docText().querySelectorAll(".is-selected")) old.classList.remove("is-selected");
-  for (const part of docText().querySelectorAll(`[data-span-id="${CSS.escape(String(id))}"]`)) {
+  const parts = `[data-span-id="${CSS.escape(String(id))}"], [data-pending="${CSS.escape(String(id))}"]`;
+  for (const part of docText().querySelectorAll(parts)) {
     part.classList.add("is-selected");
   }
 }
@@ -105,15 +94,19 @@ function focusSpan(id) {
   return Boolean(mark);
 }
 
+// Label the selection: offsets and label are fixed now, the span drawn at once as pending,
+// and the selection is consumed (the next one is the user's next gesture).
 function createSpan(label) {
   const selected = selectionOffsets();
   const form = document.getElementById("span-create-form");
   if (!selected || !form) return false;
-  form.elements.start.value = selected.start;
-  form.elements.end.value = selected.end;
-  form.elements.text.value = selected.text;
-  form.elements.label.value = label;
-  form.requestSubmit();
+  const button = document.querySelector(`.palette [data-label="${CSS.escape(label)}"]`);
+  const colour = button?.style.getPropertyValue("--label-color").trim();
+  enqueue(form, {
+    fields: { start: selected.start, end: selected.end, text: selected.text, label, unit: "codepoint" },
+    pending: { start: selected.start, end: selected.end, label, colour },
+  });
+  getSelection().removeAllRanges();
   return true;
 }
 
@@ -217,7 +210,7 @@ function handleArrow(event) {
     const id = focusedSpanId();
     const visible = id ? null : firstVisiblePosition(root, rtl);
     if (visible) selection.collapse(visible.startContainer, visible.startOffset);
-    else selection.collapse(...domPosition(root, id ? Number(spanMark(id).dataset.end) : 0));
+    else selection.collapse(...domPosition(root, id ? markRange(spanMark(id))[1] : 0));
   }
   event.preventDefault();
   const granularity = event.ctrlKey ? "word" : CARET_KEYS[code];
@@ -320,10 +313,10 @@ document.addEventListener("keydown", (event) => {
 // selection, so the next label key relabels the focused annotation, as the focus ring and
 // inspector promise. Focus from a mouse press keeps it: a drag may start on a span.
 document.addEventListener("focusin", (event) => {
-  const mark = event.target.closest?.("[data-doc-text] [data-span-id]");
+  const mark = event.target.closest?.("[data-doc-text] [data-span-id], [data-doc-text] [data-pending]");
   if (!mark) return;
   if (!pointerDown) getSelection().removeAllRanges();
-  selectSpan(mark.dataset.spanId);
+  selectSpan(markId(mark));
 });
 
 // Palette buttons keep focus and selection where they are, so a click labels the selection.
@@ -351,19 +344,20 @@ document.addEventListener("click", (event) => {
     return;
   }
   // A click on any part of a span (nested, or a later fragment) focuses that span.
-  const mark = event.target.closest("[data-doc-text] [data-span-id]");
-  if (mark && getSelection().isCollapsed) focusSpan(mark.dataset.spanId);
+  const mark = event.target.closest("[data-doc-text] [data-span-id], [data-doc-text] [data-pending]");
+  if (mark && getSelection().isCollapsed) focusSpan(markId(mark));
 });
 
-// After a swap: keep every form's version in step with the layer (a span creation sends
-// back only the touched text chunks), focus the span the server selected (the new or
-// changed one) else the text, and open the argument picker when it arrives.
+// After a swap: keep every form's version in step with the layer (the queue sends its own,
+// but plain forms and other tools read these), and open the argument picker when it
+// arrives. Focus after an edit is the queue's business (queue.js: settleFocus).
 document.addEventListener("htmx:load", (event) => {
   const element = event.detail.elt;
   if (element.id === "layer-version") {
     for (const input of document.querySelectorAll('input[name="version"]')) {
       input.value = element.dataset.layerVersion;
     }
+    setVersion(element.dataset.layerVersion);
     return;
   }
   if (element.matches?.("[data-open-dialog]")) {
@@ -374,11 +368,7 @@ document.addEventListener("htmx:load", (event) => {
     setTimeout(() => element.querySelector("select")?.focus());
     return;
   }
-  const isText = element.matches?.("[data-doc-text]");
-  if (!(isText || element.matches?.(".chunk[data-selected]")) || document.querySelector("dialog[open]")) return;
-  lastSpanId = null;
-  const id = element.dataset.selected;
-  if (!(id && focusSpan(id)) && isText) element.focus({ preventScroll: true });
+  if (element.matches?.("[data-doc-text]") || element.matches?.(".chunk")) lastSpanId = null;
 });
 
 fitCandidates(document.getElementById("argument-role"));

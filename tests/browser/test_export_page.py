@@ -27,6 +27,13 @@ def test_reviewer_downloads_an_export_from_the_project_page(
     page.wait_for_selector("[data-format-options=doccano]", state="hidden")
     page.select_option("#id_format", "doccano")
     page.wait_for_selector("[data-format-options=doccano]", state="visible")
+    # The tool set-up notes follow the format too.
+    page.wait_for_selector("[data-format-help=doccano]", state="visible")
+    page.wait_for_selector("[data-format-help=labelstudio]", state="hidden")
+    assert "JSONL(Relation)" in page.locator("[data-format-help=doccano]").inner_text()
+    page.select_option("#id_format", "labelstudio")
+    page.wait_for_selector("[data-format-help=labelstudio]", state="visible")
+    page.wait_for_selector("[data-format-help=doccano]", state="hidden")
     page.select_option("#id_format", "jsonl")
     page.select_option("#id_layer", "all")
     page.wait_for_selector("[data-record-count='2']")

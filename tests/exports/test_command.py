@@ -201,3 +201,16 @@ def test_every_unrepresentable_item_is_listed_on_stderr_not_a_sample(project, an
                       "-o", os.devnull)  # fmt: skip
     assert "25 problem(s): not represented in brat:" in messages
     assert messages.count("a comment not attached to a span") == 25
+
+
+@pytest.mark.django_db
+def test_doccano_default_export_of_an_emoji_document_is_ascii_on_stdout_and_in_a_file(
+    tricky, tmp_path
+):
+    printed, _ = run("--project", "news", "--format", "doccano")
+    target = tmp_path / "d.jsonl"
+    run("--project", "news", "--format", "doccano", "-o", str(target))
+    data = target.read_bytes()
+    assert data.isascii() and printed.isascii()
+    assert data.decode("ascii") == printed
+    assert json.loads(printed)["text"] == tricky.text

@@ -1,8 +1,11 @@
 """doccano JSONL (FORMATS.md §2): UTF-16 offsets, entities + relations or label triples."""
 
+import io
 import json
 
+import chardet
 import pytest
+from chardet import UniversalDetector
 
 from newsreview.annotations.offsets import utf16_converter
 
@@ -99,3 +102,90 @@ def test_doccano_and_label_studio_say_the_comments_they_cannot_carry(seed_gold, 
         f"2 comment(s) or event attribute(s) in 1 document(s) (seed) are not in {fmt}: "
         "use jsonl (or brat for span comments)"
     ]
+
+
+# --- encoding: what doccano 1.8.4's JSONL(Relation) import makes of the file ----------
+
+
+def doccano_guessed_encoding(data: bytes) -> str:
+    """The encoding doccano 1.8.4 opens an uploaded file with when no encoding is given
+    (its JSONL(Relation) import): chardet 4's guess on the whole file below
+    io.DEFAULT_BUFFER_SIZE bytes, else chardet's UniversalDetector fed by that many bytes
+    until it is sure, "utf-8" when it never is (data_import/pipeline/parsers.py)."""
+    if len(data) < io.DEFAULT_BUFFER_SIZE:
+        return chardet.detect(data).get("encoding") or "utf-8"
+    detector = UniversalDetector()
+    for start in range(0, len(data), io.DEFAULT_BUFFER_SIZE):
+        detector.feed(data[start : start + io.DEFAULT_BUFFER_SIZE])
+        if detector.done:
+            return detector.result["encoding"] or "utf-8"
+    return "utf-8"
+
+
+def as_doccano_reads_it(data: bytes) -> list[str]:
+    """The texts doccano stores: the file decoded with its guess, each line parsed."""
+    decoded = data.decode(doccano_guessed_encoding(data), errors="replace")
+    return [json.loads(line)["text"] for line in decoded.splitlines()]
+
+
+def test_chardet_is_the_version_doccano_1_8_4_uses():
+    assert chardet.__version__ == "4.0.0"
+
+
+@pytest.mark.django_db
+def test_doccano_events_file_with_an_emoji_document_is_ascii_and_parses_to_the_stored_text(
+    headline, tricky, project
+):
+    data, _warnings = export_bytes(project, "doccano")
+    assert data.isascii()
+    lines = data.decode("ascii").splitlines()
+    stored = [headline.text, tricky.text]
+    assert [json.loads(line)["text"] for line in lines] == stored
+    assert "😀" in stored[1] and "\\ud83d\\ude00" in lines[1]  # a surrogate-pair escape
+    # Exactly what json.dumps(ensure_ascii=True) writes, and nothing else changed.
+    assert lines == [json.dumps(json.loads(line)) for line in lines]
+
+
+@pytest.mark.django_db
+def test_doccano_spans_file_stays_plain_utf8(headline, tricky, project):
+    data, _warnings = export_bytes(project, "doccano", doccano_mode="spans")
+    assert not data.isascii()
+    assert "😀".encode() in data and "حموشي".encode() in data
+    assert [json.loads(x)["text"] for x in data.decode("utf-8").splitlines()] == [
+        headline.text,
+        tricky.text,
+    ]
+
+
+@pytest.mark.django_db
+def test_chardet_4_reads_the_events_file_of_an_emoji_batch_as_its_text(headline, tricky, project):
+    data, _warnings = export_bytes(project, "doccano")
+    assert len(data) < io.DEFAULT_BUFFER_SIZE  # doccano's whole-file chardet.detect path
+    assert doccano_guessed_encoding(data).lower() in {"ascii", "utf-8"}
+    assert as_doccano_reads_it(data) == [headline.text, tricky.text]
+
+
+@pytest.mark.django_db
+def test_chardet_4_misreads_the_same_lines_written_as_plain_utf8(headline, tricky, project):
+    """What the events file was before FORMATS.md §2's exception, and why it changed:
+    one emoji and chardet 4 takes the whole UTF-8 file for another encoding."""
+    data, _warnings = export_bytes(project, "doccano")
+    utf8 = "".join(
+        json.dumps(json.loads(line), ensure_ascii=False) + "\n"
+        for line in data.decode("ascii").splitlines()
+    ).encode("utf-8")
+    assert doccano_guessed_encoding(utf8).lower() not in {"ascii", "utf-8"}
+    garbled = as_doccano_reads_it(utf8)
+    assert garbled[0] != headline.text and garbled[1] != tricky.text
+
+
+@pytest.mark.django_db
+def test_a_large_events_file_is_read_as_its_text_through_doccanos_incremental_detector(
+    seed_gold, tricky, project
+):
+    data, _warnings = export_bytes(project, "doccano", "all")
+    big = data * 4  # past io.DEFAULT_BUFFER_SIZE: doccano feeds chardet chunk by chunk
+    assert len(big) > io.DEFAULT_BUFFER_SIZE and big.isascii()
+    texts = as_doccano_reads_it(big)
+    assert texts[:3] == [json.loads(x)["text"] for x in data.decode("ascii").splitlines()]
+    assert tricky.text in texts and seed_gold.text in texts

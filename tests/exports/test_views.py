@@ -245,3 +245,57 @@ def test_token_format_options_come_from_the_format_module(client, reviewer, seed
     columns = {len(line.split("\t")) for line in flat.splitlines() if "\t" in line}
     nested_columns = {len(line.split("\t")) for line in nested.splitlines() if "\t" in line}
     assert columns == {2} and max(nested_columns) > 2
+
+
+@pytest.mark.django_db
+def test_doccano_download_of_an_emoji_batch_is_ascii_in_events_mode_utf8_in_spans_mode(
+    client, reviewer, seed_gold, tricky
+):
+    client.force_login(reviewer)
+    events = body(client.get(DOWNLOAD, {"format": "doccano", "layer": "all"}))
+    assert events.isascii()
+    texts = [json.loads(x)["text"] for x in events.decode("ascii").splitlines()]
+    assert texts == [seed_gold.text, seed_gold.text, tricky.text]
+    spans = body(
+        client.get(
+            DOWNLOAD, {"format": "doccano", "layer": "all", "doccano--doccano_mode": "spans"}
+        )
+    )
+    assert "😀".encode() in spans
+    assert [json.loads(x)["text"] for x in spans.decode("utf-8").splitlines()] == texts
+
+
+DOCCANO_SETUP = (
+    "Sequence Labeling",
+    "Allow overlapping entity",
+    "Use graphemes",
+    "JSONL(Relation)",
+    "utf_8",
+    "--offset-unit graphemes",
+    "Export Dataset",
+)
+LABEL_STUDIO_SETUP = (
+    "labelstudio_config.xml",
+    "annotations",
+    "--as-predictions",
+    "predictions",
+    '"only_id": false',
+    "/api/projects/ID/exports/",
+    "submit",
+)
+
+
+@pytest.mark.django_db
+def test_export_page_says_how_to_set_up_doccano_and_label_studio_beside_their_formats(
+    client, reviewer, seed_gold
+):
+    client.force_login(reviewer)
+    html = client.get(PAGE).text
+    doccano = html[html.index('data-format-help="doccano"') :]
+    doccano = doccano[: doccano.index("</section>")]
+    for needed in DOCCANO_SETUP:
+        assert needed in doccano, needed
+    studio = html[html.index('data-format-help="labelstudio"') :]
+    studio = studio[: studio.index("</section>")]
+    for needed in LABEL_STUDIO_SETUP:
+        assert needed in studio, needed

@@ -1,7 +1,15 @@
 """doccano JSONL (FORMATS.md §2): what doccano's sequence-labelling export writes and its
 importer reads. Offsets are UTF-16 code units (doccano's browser annotator counts DOM
 offsets). `--doccano-mode events` (default) writes entities and relations;
-`--doccano-mode spans` the plain `label` triples."""
+`--doccano-mode spans` the plain `label` triples.
+
+Encoding (FORMATS.md §2): the events file is pure ASCII, every other character a JSON
+`\\uXXXX` escape (astral ones as surrogate pairs, as `json.dumps` writes them). doccano
+reads it only through its JSONL(Relation) import, which guesses the encoding with
+chardet 4; chardet 4 takes UTF-8 holding any 4-byte sequence (an emoji) for TIS-620 or
+the like and doccano then stores garbled text without a word. ASCII is read the same
+whatever the guess, and the text is exact once parsed. The spans file stays plain
+UTF-8: doccano's JSONL dialog sends the encoding it was told."""
 
 from __future__ import annotations
 
@@ -30,7 +38,9 @@ def add_arguments(parser: Any) -> None:
         choices=MODES,
         default="events",
         help=gettext_noop(
-            "doccano: entities + relations (events, default) or label triples (spans)"
+            "doccano: entities + relations (events, default: ASCII with \\u escapes, for "
+            "doccano's JSONL(Relation) import) or label triples (spans: UTF-8, for its "
+            "JSONL import)"
         ),
     )
 
@@ -89,7 +99,8 @@ def write(
                 f"document {record.document_id}, layer {record.layer}: {arguments} event "
                 "argument(s) left out (--doccano-mode spans has no relations)"
             )
-        line = json.dumps(line_dict(number, record, mode), ensure_ascii=False)
+        # Escapes in events mode, UTF-8 in spans mode (see the module docstring).
+        line = json.dumps(line_dict(number, record, mode), ensure_ascii=mode == "events")
         out.write(line.encode("utf-8") + b"\n")
     summary = notes.message("doccano", "use jsonl (or brat for span comments)")
     if summary:

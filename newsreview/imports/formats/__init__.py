@@ -84,5 +84,10 @@ def guess_format(files: list[SourceFile]) -> str:
     )
 
 
-def parse(format_name: str, files: list[SourceFile]) -> ParseResult:
+def parse(
+    format_name: str, files: list[SourceFile], *, offset_unit: str | None = None
+) -> ParseResult:
+    """`files` read as `format_name`; `offset_unit` is doccano's (default UTF-16)."""
+    if format_name == "doccano":
+        return doccano.parse(files, offset_unit=offset_unit or doccano.DEFAULT_OFFSET_UNIT)
     return PARSERS[format_name](files)

@@ -1,14 +1,24 @@
 """doccano JSONL (FORMATS.md §2), both shapes doccano writes: `label` triples
-(sequence labelling) and `entities`/`relations` (relations enabled). Offsets are UTF-16
-code units (doccano counts DOM offsets); they become code points here. Relations from
-a span labelled with an event type become that event's arguments (checked against the
-schema in `services.validate`)."""
+(sequence labelling) and `entities`/`relations` (relations enabled). Relations from a
+span labelled with an event type become that event's arguments (checked against the
+schema in `services.validate`).
+
+Offsets become code points here. By default they are UTF-16 code units, what a doccano
+project stores (its browser annotator counts DOM offsets); a project with "Use
+graphemes" on stores grapheme clusters (`offset_unit="graphemes"`), and files made by
+other tools may count code points (`"codepoints"`). The text may be plain UTF-8, carry a
+UTF-8 BOM, or be JSON `\\uXXXX` escapes (our events export): all read the same."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from newsreview.annotations.offsets import utf16_offsets_table, utf16_to_codepoint
+from newsreview.annotations.offsets import (
+    grapheme_offsets_table,
+    utf16_offsets_table,
+    utf16_to_codepoint,
+)
 
 from ..parsed import (
     ParsedDocument,
@@ -38,6 +48,15 @@ RESERVED = {
 }
 
 
+OFFSET_UNITS = ("utf16", "codepoints", "graphemes")
+DEFAULT_OFFSET_UNIT = "utf16"
+UNIT_NAMES = {"utf16": "UTF-16", "codepoints": "code point", "graphemes": "grapheme"}
+
+
+class OffsetError(ValueError):
+    pass
+
+
 class OffsetConverter:
     """UTF-16 offsets of `text` → code points; identity for BMP-only text (all Arabic)."""
 
@@ -60,20 +79,55 @@ class OffsetConverter:
             raise OffsetError(str(error)) from None
 
 
-class OffsetError(ValueError):
-    pass
+class GraphemeConverter:
+    """Grapheme cluster offsets of `text` (doccano's "Use graphemes") → code points."""
+
+    def __init__(self, text: str) -> None:
+        self.table = grapheme_offsets_table(text)
+
+    def __call__(self, grapheme: Any) -> Any:
+        if not is_int(grapheme):
+            return grapheme  # reported as "offsets must be whole numbers" by validate
+        if not 0 <= grapheme < len(self.table):
+            raise OffsetError(
+                f"offset {grapheme} is outside the text, which has {len(self.table) - 1} "
+                "grapheme clusters"
+            )
+        return self.table[grapheme]
 
 
-def parse(files: list[SourceFile]) -> ParseResult:
+def _identity(value: Any) -> Any:
+    return value  # code points already; out-of-range values are reported by validate
+
+
+def converter(unit: str, text: str) -> Callable[[Any], Any]:
+    """A function turning an offset of `text` counted in `unit` into a code point offset
+    (OffsetError when it cannot be one)."""
+    if unit == "graphemes":
+        return GraphemeConverter(text)
+    if unit == "codepoints":
+        return _identity
+    return OffsetConverter(text)
+
+
+def parse(files: list[SourceFile], *, offset_unit: str = DEFAULT_OFFSET_UNIT) -> ParseResult:
+    if offset_unit not in OFFSET_UNITS:
+        raise ValueError(f"unknown offset unit {offset_unit!r}")
     result = ParseResult(format=NAME)
     for name, number, record in json_records(files, result.errors):
-        document = parse_record(name, number, record, result)
+        document = parse_record(name, number, record, result, offset_unit)
         if document is not None:
             result.documents.append(document)
     return result
 
 
-def parse_record(name: str, number: int, record: Any, result: ParseResult) -> ParsedDocument | None:
+def parse_record(
+    name: str,
+    number: int,
+    record: Any,
+    result: ParseResult,
+    offset_unit: str = DEFAULT_OFFSET_UNIT,
+) -> ParsedDocument | None:
     where = f"line {number}"
     errors_before = len(result.errors)
 
@@ -88,13 +142,15 @@ def parse_record(name: str, number: int, record: Any, result: ParseResult) -> Pa
         error("text", "missing or not a string")
         return None
     text, move = crlf_map(raw_text)
-    convert = OffsetConverter(raw_text)
+    # Offsets count in the text as the file has it (CR LF included: one grapheme
+    # cluster, two UTF-16 units), then move to the normalised text.
+    convert = converter(offset_unit, raw_text)
 
     def offset(value: Any, field: str) -> Any:
         try:
             cp = convert(value)
         except OffsetError as problem:
-            error(field, f"UTF-16 {problem}")
+            error(field, f"{UNIT_NAMES[offset_unit]} {problem}")
             return None
         return move(cp) if move is not None and is_int(cp) else cp
 

@@ -3,7 +3,9 @@
 as event arguments. Offsets are code points (Label Studio's `<Text>` since 2022).
 
 A task with several annotations contributes one: the ground-truth one, else the first
-not cancelled; predictions are read only when there is no annotation."""
+not cancelled; predictions are read only when there is no annotation. Whatever is left
+out (other annotations, predictions given only as ids, result types we do not read) is a
+warning naming the task and field."""
 
 from __future__ import annotations
 
@@ -71,25 +73,113 @@ def parse(files: list[SourceFile]) -> ParseResult:
     return result
 
 
-def _choose_result(task: dict[str, Any], error: ErrorFn) -> tuple[str, list[Any]] | None:
-    annotations = task.get("annotations") or []
-    predictions = task.get("predictions") or []
-    if not isinstance(annotations, list) or not isinstance(predictions, list):
-        error("annotations", "annotations and predictions must be lists")
+SNAPSHOT_HINT = (
+    "export the project with Label Studio's export-snapshot API and full predictions "
+    '(POST /api/projects/ID/exports/ with {"serialization_options": {"predictions": '
+    '{"only_id": false}}}, then download it as JSON), or submit the tasks in Label '
+    "Studio first and export again"
+)
+
+
+class TaskReader:
+    """Reads one task's annotations and predictions into a layer, and says what it could
+    not read (never a silent loss: a task whose annotations or predictions all fail
+    arrives without annotations, and the preview and the command say so)."""
+
+    def __init__(self, name: str, where: str, task: dict[str, Any], result: ParseResult) -> None:
+        self.name, self.where, self.task, self.result = name, where, task, result
+        self.dropped = 0  # annotations, predictions or results not imported
+
+    def warn(self, field: str, message: str) -> None:
+        self.dropped += 1
+        self.result.warnings.append(Problem(self.name, self.where, message, field))
+
+    def choose(self, error: ErrorFn) -> tuple[str, list[Any]] | None:
+        """(field prefix, result items) of the one annotation or prediction imported: the
+        ground-truth annotation, else the first not cancelled, else the first prediction.
+        Each one left out is a warning naming it."""
+        annotations = self.task.get("annotations") or []
+        predictions = self.task.get("predictions") or []
+        if not isinstance(annotations, list) or not isinstance(predictions, list):
+            error("annotations", "annotations and predictions must be lists")
+            return None
+        usable = []
+        for index, annotation in enumerate(annotations):
+            field = f"annotations[{index}]"
+            if not isinstance(annotation, dict):
+                self.warn(
+                    field,
+                    f"annotation given only as {_shown(annotation)}, without its result: "
+                    "not imported",
+                )
+            elif annotation.get("was_cancelled"):
+                if annotation.get("result"):
+                    self.warn(field, "a cancelled (skipped) annotation is not imported")
+            else:
+                usable.append((index, annotation))
+        readable, ids = [], []
+        for index, prediction in enumerate(predictions):
+            if isinstance(prediction, dict):
+                readable.append((index, prediction))
+            else:
+                ids.append((index, prediction))
+        if ids:
+            # Label Studio's Export dialog writes predictions as ids ("predictions": [1]).
+            fields = ", ".join(f"predictions[{i}]" for i, _p in ids)
+            shown = ", ".join(_shown(p) for _i, p in ids)
+            if usable:
+                self.warn(
+                    fields,
+                    f"prediction(s) given only as ids ({shown}): not imported (the "
+                    "task's annotation is)",
+                )
+            else:
+                self.warn(
+                    fields,
+                    f"prediction(s) given only as ids ({shown}), without their results: "
+                    f"nothing of them can be imported; {SNAPSHOT_HINT}",
+                )
+        usable.sort(key=lambda item: not item[1].get("ground_truth"))
+        if usable:
+            index, chosen = usable[0]
+            left_out = [f"annotations[{i}]" for i, _a in usable[1:]]
+            left_out += [f"predictions[{i}]" for i, p in readable if p.get("result")]
+            if left_out:
+                self.warn(
+                    ", ".join(left_out),
+                    "not imported: one annotation per task is imported, the ground-truth "
+                    f"one or else the first (annotations[{index}])",
+                )
+            return f"annotations[{index}].result", chosen.get("result") or []
+        if readable:
+            index, chosen = readable[0]
+            left_out = [f"predictions[{i}]" for i, p in readable[1:] if p.get("result")]
+            if left_out:
+                self.warn(
+                    ", ".join(left_out),
+                    f"not imported: one prediction per task is imported, the first "
+                    f"(predictions[{index}])",
+                )
+            return f"predictions[{index}].result", chosen.get("result") or []
         return None
-    usable = [
-        (index, a)
-        for index, a in enumerate(annotations)
-        if isinstance(a, dict) and not a.get("was_cancelled")
-    ]
-    usable.sort(key=lambda item: not item[1].get("ground_truth"))
-    if usable:
-        index, chosen = usable[0]
-        return f"annotations[{index}].result", chosen.get("result") or []
-    for index, prediction in enumerate(predictions):
-        if isinstance(prediction, dict):
-            return f"predictions[{index}].result", prediction.get("result") or []
-    return None
+
+    def check_lost(self, layer: ParsedLayer) -> None:
+        """Record the task as lost when it had annotations or predictions and nothing of
+        them is imported (an empty submitted annotation is not a loss)."""
+        if self.dropped and not layer.spans:
+            self.result.lost.append(
+                Problem(
+                    self.name,
+                    self.where,
+                    "has annotations or predictions, but none can be imported: the "
+                    "document would arrive without annotations",
+                )
+            )
+
+
+def _shown(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 40 else text[:39] + "…"
 
 
 def parse_task(name: str, index: int, task: Any, result: ParseResult) -> ParsedDocument | None:
@@ -112,7 +202,8 @@ def parse_task(name: str, index: int, task: Any, result: ParseResult) -> ParsedD
         return move(value) if move is not None and is_int(value) else value
 
     layer = ParsedLayer(where=where)
-    chosen = _choose_result(task, error)
+    reader = TaskReader(name, where, task, result)
+    chosen = reader.choose(error)
     regions: dict[str, list[str]] = {}
     if chosen is not None:
         prefix, items = chosen
@@ -130,11 +221,10 @@ def parse_task(name: str, index: int, task: Any, result: ParseResult) -> ParsedD
             elif kind == "relation":
                 _read_relation(item, field, layer, error, where, result, name)
             else:
-                result.warnings.append(
-                    Problem(name, where, f"result type “{kind}” is not imported", field)
-                )
+                reader.warn(field, f"result type “{kind}” is not imported")
     if len(result.errors) > errors_before:
         return None
+    reader.check_lost(layer)
     doc_id = data.get("doc", "")
     if is_int(doc_id):
         doc_id = str(doc_id)

@@ -1,11 +1,15 @@
-// Export page: show only the chosen format's options, and a progress indicator while the
-// server prepares a download (until its response sets the nr_export cookie).
+// Export page: show only the chosen format's options and tool set-up notes, and a progress
+// indicator while the server prepares a download (until its response sets the nr_export
+// cookie).
 const form = document.querySelector("[data-export-form]");
 
 function showOptions() {
   const chosen = form.elements.format.value;
   for (const fieldset of form.querySelectorAll("[data-format-options]")) {
     fieldset.hidden = fieldset.dataset.formatOptions !== chosen;
+  }
+  for (const help of form.querySelectorAll("[data-format-help]")) {
+    help.hidden = help.dataset.formatHelp !== chosen;
   }
 }
 

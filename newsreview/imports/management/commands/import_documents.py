@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from newsreview.imports.formats import FORMAT_NAMES
+from newsreview.imports.formats.doccano import OFFSET_UNITS
 from newsreview.imports.services import ImportOptions, create_project, import_path
 from newsreview.projects.models import LabelSchema, Project
 from newsreview.projects.services import ProjectError, install_schema_document
@@ -29,8 +30,17 @@ class Command(BaseCommand):
             choices=FORMAT_NAMES,
             help="Guessed from the file name and content when left out. txt: one document "
             "per file; jsonl: simple records or newsreview/1 records; doccano offsets are "
-            "UTF-16; conll: the text is rebuilt from the tokens (one space between tokens, "
-            "one line per sentence), so offsets differ from the original text.",
+            "UTF-16 unless --offset-unit says otherwise; conll: the text is rebuilt from the "
+            "tokens (one space between tokens, one line per sentence), so offsets differ "
+            "from the original text.",
+        )
+        parser.add_argument(
+            "--offset-unit",
+            choices=OFFSET_UNITS,
+            help="doccano only: what the file's offsets count. utf16 (default): UTF-16 code "
+            "units, what a doccano project stores; graphemes: grapheme clusters, what a "
+            "doccano project with 'Use graphemes' on stores; codepoints: Unicode code "
+            "points (files made by other tools).",
         )
         target = parser.add_mutually_exclusive_group()
         target.add_argument(
@@ -55,7 +65,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         slug = options["project"]
         import_options = ImportOptions(
-            format=options["format"], layer=options["layer"], annotator=options["annotator"]
+            format=options["format"],
+            layer=options["layer"],
+            annotator=options["annotator"],
+            offset_unit=options.get("offset_unit"),
         )
         is_tty = self.stderr.isatty()
 
@@ -94,6 +107,10 @@ class Command(BaseCommand):
             self.stderr.write(f"warning: {warning}")
         if result.hidden_warnings:
             self.stderr.write(f"… and {result.hidden_warnings} more warnings.")
+        for lost in result.lost_tasks:
+            # Every one listed, whatever the warning limit: each is a document that
+            # would otherwise arrive without its annotations unnoticed.
+            self.stderr.write(self.style.WARNING(f"warning: {lost}"))
         if not result.saved:
             raise CommandError(
                 f"Nothing was imported: {len(result.errors)} error(s).\n" + result.error_report()
@@ -101,6 +118,13 @@ class Command(BaseCommand):
         if result.users_to_create:
             self.stdout.write(
                 "Created inactive accounts (no password) for: " + ", ".join(result.users_to_create)
+            )
+        if result.lost_tasks:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"{len(result.lost_tasks)} task(s) had annotations or predictions and "
+                    "were imported without any (see the warnings)."
+                )
             )
         rate = result.documents / result.seconds if result.seconds else 0
         self.stdout.write(
