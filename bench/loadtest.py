@@ -492,6 +492,7 @@ async def drive(base: str, users: int, seconds: float, documents: list[int], tex
     tasks = [asyncio.create_task(a.run(deadline)) for a in annotators]
     if fault is not None:
         tasks.append(asyncio.create_task(outage(started, fault)))
+        tasks.append(asyncio.create_task(probe(base, deadline, fault)))
     await asyncio.gather(*tasks)
     return stats, annotators, started
 
@@ -506,6 +507,23 @@ async def outage(started: float, fault: dict) -> None:
     await asyncio.to_thread(_pg_ctl, "start")
     await asyncio.to_thread(_wait_ready, fault["port"])
     fault["back"] = time.perf_counter()
+
+
+async def probe(base: str, deadline: float, fault: dict) -> None:
+    """/readyz every 0.1 s (what a load balancer asks): when it first answers 200 again
+    after PostgreSQL is back, without the queue of user requests in front of it."""
+    import httpx
+
+    async with httpx.AsyncClient(base_url=base, timeout=5) as client:
+        while time.perf_counter() < deadline:
+            asked = time.perf_counter()
+            try:
+                ok = (await client.get("/readyz")).status_code == 200
+            except httpx.HTTPError:
+                ok = False
+            if ok and "back" in fault and asked >= fault["back"] and "ready_again" not in fault:
+                fault["ready_again"] = time.perf_counter()
+            await asyncio.sleep(0.1)
 
 
 def main() -> dict:
@@ -608,6 +626,9 @@ def main() -> dict:
                 "database_down_s": round(fault["back"] - fault["stopping"], 1),
                 "recovery_s": round(window[1] - fault["back"], 2)
                 if window[1] != float("inf")
+                else None,
+                "readyz_recovery_s": round(fault["ready_again"] - fault["back"], 2)
+                if "ready_again" in fault
                 else None,
             }
         )
