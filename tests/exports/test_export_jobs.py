@@ -15,7 +15,7 @@ def body(response) -> bytes:
     return b"".join(response.streaming_content)
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the worker checks its connection (autocommit)
 def test_a_background_export_offers_the_same_file_as_the_download(
     client, reviewer, seed_gold, tricky, settings
 ):

@@ -20,7 +20,7 @@ def queued_jobs(settings):
     settings.TASKS = DATABASE_BACKEND
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the worker checks its connection (autocommit)
 def test_confirm_queues_the_import_and_a_worker_finishes_it(client, project, manager, queued_jobs):
     client.force_login(manager)
     token = token_of(post_file(client, project, "a.jsonl", DOCCANO, format="doccano"))
@@ -49,7 +49,7 @@ def test_confirm_queues_the_import_and_a_worker_finishes_it(client, project, man
     assert client.post(reverse("imports:confirm", args=[project.slug, token])).status_code == 404
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the worker checks its connection (autocommit)
 def test_an_import_refused_by_the_worker_fails_the_job_with_the_reason(
     client, project, manager, queued_jobs
 ):
