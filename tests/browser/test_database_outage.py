@@ -1,6 +1,7 @@
-"""In real Chromium against real gunicorn: while the database is unreachable, labelling a
-word shows the server's short 503 message in the workspace's problems area and changes
-nothing; once the database is back, the same page labels the word without a reload."""
+"""In real Chromium against real gunicorn, while the database is unreachable: an htmx
+request shows the server's short 503 message in #problems; a workspace action is kept
+(its mark drawn, "not saved, retrying" shown, nothing stored) and, once the database is
+back, saved exactly once by the same page without a reload."""
 
 from __future__ import annotations
 
@@ -18,14 +19,14 @@ from .test_annotate import drag_select, wait_for_spans
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_workspace_shows_the_503_in_problems_and_works_again_when_the_database_returns(
+def test_outage_shows_the_503_and_the_workspace_saves_the_action_once_the_database_returns(
     page, project, tmp_path, settings
 ):
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: the server process shares the test database")
     real_password_hashers(settings)
-    annotator = UserFactory(username="outage-annotator")
-    MembershipFactory(project=project, user=annotator, role="annotator")
+    annotator = UserFactory(username="outage-reviewer")
+    MembershipFactory(project=project, user=annotator, role="reviewer")
     document = DocumentFactory(project=project)
     s = connection.settings_dict
     relay = Relay((s["HOST"] or "127.0.0.1", int(s["PORT"] or 5432)))
@@ -44,6 +45,14 @@ def test_workspace_shows_the_503_in_problems_and_works_again_when_the_database_r
         page.fill("#id_password", "demo")
         page.click("main button[type=submit]")
         page.wait_for_url(lambda url: "/accounts/login/" not in url)
+        # An htmx request (the export page's summary) while the database is away.
+        page.goto(base + reverse("exports:export", args=[project.slug]))
+        relay.cut()
+        page.select_option("#id_format", "doccano")
+        page.wait_for_selector("#problems .problem")
+        assert MESSAGE in page.locator("#problems").text_content()
+        relay.restore()
+
         page.goto(base + reverse("annotations:annotate", args=[project.slug, document.pk]))
         page.evaluate("window.__noReload = true")
         start = document.text.index("حموشي")
@@ -51,14 +60,16 @@ def test_workspace_shows_the_503_in_problems_and_works_again_when_the_database_r
         relay.cut()
         drag_select(page, start, start + 5)
         page.keyboard.press("p")
-        page.wait_for_selector("#problems .problem")
-        assert MESSAGE in page.locator("#problems").text_content()
-        assert page.locator("[data-doc-text] [data-span-id]").count() == 0
+        # The queue keeps the action and retries it (a 503 is transient): nothing stored.
+        page.wait_for_selector("#save-state.save-state--failing")
+        assert page.locator("[data-pending]").count() >= 1
+        assert not Span.objects.exists()
 
         relay.restore()
         drag_select(page, start, start + 5)
         page.keyboard.press("p")
         wait_for_spans(page, 1)
+        page.wait_for_selector("#save-state", state="hidden")
         assert page.evaluate("window.__noReload") is True
     finally:
         stop(server)
