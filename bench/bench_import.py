@@ -219,4 +219,4 @@ def main() -> dict:
 
 
 if __name__ == "__main__":
-    main()
+    print("BENCH_JSON " + json.dumps(main()))

@@ -68,12 +68,18 @@ INSTALLED_APPS = [
     "newsreview.exports",
     "newsreview.agreement",
     "newsreview.review",
+    "django_tasks",
+    "django_tasks_db",
+    "newsreview.jobs",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "newsreview.core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below WhiteNoise (static files need no database), above everything that queries it.
+    "newsreview.core.middleware.DatabaseUnavailableMiddleware",
+    "newsreview.core.middleware.HtmlCompressionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -108,6 +114,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'newsreview.sqlite3'}",
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
+        # A persistent connection the database dropped (a restart, a failover) is
+        # noticed at the start of the next request and replaced, not used and failed.
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -153,13 +162,59 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("NEWSREVIEW_STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded files and job results (exports) go through Django's storage API, so any app
+# server can finish what another began: a folder every server and worker shares
+# (NEWSREVIEW_STORAGE_DIR, e.g. an NFS mount), or an S3-compatible bucket
+# (NEWSREVIEW_S3_BUCKET, with `pip install -e ".[s3]"`; README: Deploying).
+STORAGE_DIR = Path(os.environ.get("NEWSREVIEW_STORAGE_DIR", VAR_DIR / "storage"))
+if os.environ.get("NEWSREVIEW_S3_BUCKET"):
+    DEFAULT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["NEWSREVIEW_S3_BUCKET"],
+            "endpoint_url": os.environ.get("NEWSREVIEW_S3_ENDPOINT_URL") or None,
+            "location": os.environ.get("NEWSREVIEW_S3_PREFIX", "newsreview"),
+            "default_acl": None,
+            "file_overwrite": True,
+            "querystring_auth": True,
+        },
+    }
+else:
+    DEFAULT_STORAGE = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": STORAGE_DIR,
+            "file_permissions_mode": 0o600,
+            # Progress files are rewritten in place (a job's sign of life, see jobs).
+            "allow_overwrite": True,
+        },
+    }
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "default": DEFAULT_STORAGE,
+    # Hashed names (style.3f2a….css) cached for a year, with gzip and brotli copies made
+    # at collectstatic time.
+    "staticfiles": {"BACKEND": "newsreview.core.storage.StaticStorage"},
 }
-WHITENOISE_USE_FINDERS = True
+# Only the development server reads the source folders; anything else serves what
+# collectstatic wrote (finders would serve the uncompressed, briefly cached sources).
+# Hashed names are cached for ever (immutable); an unhashed name keeps whitenoise's short
+# default, since its content changes under the same name.
+WHITENOISE_USE_FINDERS = DEBUG
+if DEBUG:
+    # `make run` serves source files without collectstatic: no manifest needed.
+    STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+
+# Background jobs (imports, exports): Django's tasks API with the database backend, so
+# no broker and no extra server. `manage.py run_worker` runs them (`make run` and
+# `make serve` start one beside the server). Tests use the immediate backend.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A running job that has shown no sign of life for this long (its worker was killed or
+# its machine lost) is marked failed with a message, never left "running" for ever.
+NEWSREVIEW_JOB_STALE_SECONDS = int(os.environ.get("NEWSREVIEW_JOB_STALE_SECONDS", "120"))
+# Finished jobs and their files are removed after this many days.
+NEWSREVIEW_JOB_KEEP_DAYS = int(os.environ.get("NEWSREVIEW_JOB_KEEP_DAYS", "7"))
 
 # Sessions expire: after 12 hours (SESSION_COOKIE_AGE, seconds), and when the browser closes.
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(60 * 60 * 12)))

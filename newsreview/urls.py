@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from newsreview.core.health import healthz, readyz
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("newsreview.accounts.urls")),
@@ -13,5 +15,8 @@ urlpatterns = [
     path("projects/<slug:slug>/import/", include("newsreview.imports.urls")),
     path("projects/<slug:slug>/dashboard/", include("newsreview.agreement.urls")),
     path("projects/<slug:slug>/", include("newsreview.review.urls")),
+    path("jobs/", include("newsreview.jobs.urls")),
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
     path("", include("newsreview.projects.urls")),
 ]

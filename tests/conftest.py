@@ -26,6 +26,20 @@ def _fast_tests(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def _jobs_inline_and_storage_in_tmp(settings, tmp_path):
+    # STYLE.md §9: background jobs run at once, inside the request, in tests; uploads and
+    # job results go to a fresh storage folder per test.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "storage", "allow_overwrite": True},
+        },
+    }
+
+
 @pytest.fixture
 def default_schema(db):
     return install_default_schema()

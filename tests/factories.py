@@ -1,6 +1,7 @@
 """One factory per model; defaults alone make a valid object inside one project."""
 
 import factory
+from django.utils.timezone import now
 
 from newsreview.accounts.models import User
 from newsreview.annotations.models import (
@@ -12,6 +13,7 @@ from newsreview.annotations.models import (
     Span,
 )
 from newsreview.documents.models import Document
+from newsreview.jobs.models import Job
 from newsreview.projects.models import (
     EntityType,
     EventType,
@@ -222,3 +224,15 @@ class TransitionFactory(ChangeFactory):
     action = "layer.status"
     before = factory.Dict({"status": "in_progress"})
     after = factory.Dict({"status": "done"})
+class JobFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Job
+
+    user = factory.SubFactory(UserFactory)
+    project = factory.SubFactory(ProjectFactory)
+    kind = Job.Kind.EXPORT
+    title = "news-gold.jsonl"
+
+    class Params:
+        running = factory.Trait(status=Job.Status.RUNNING, started_at=factory.LazyFunction(now))
+        done = factory.Trait(status=Job.Status.DONE, message="3 records exported.")

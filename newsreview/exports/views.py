@@ -10,9 +10,12 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
 
-from newsreview.core.http import HtmxHttpRequest
+from newsreview.core.http import HtmxHttpRequest, navigate
+from newsreview.jobs.models import Job
+from newsreview.jobs.services import start_job
 from newsreview.projects.models import Project
 from newsreview.projects.permissions import REVIEW_ROLES, project_for
 
@@ -20,6 +23,7 @@ from .forms import ExportForm, option_fields
 from .records import ExportError
 from .schema import schema_bytes
 from .services import count_records, spooled_export, write_export
+from .tasks import export_project
 
 TEMPLATE = "exports/export.html"
 # The page's script waits for this cookie to know the prepared download has started.
@@ -105,6 +109,31 @@ def export_download(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         }
         response.set_cookie(TOKEN_COOKIE, f"{token}-{len(warnings)}", max_age=60, samesite="Lax")
     return response
+
+
+@require_POST
+@login_required
+def export_job(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """Prepare the export in the background (for large projects): the file is stored and
+    offered on the job's page once complete."""
+    project = project_for(request.user, slug, REVIEW_ROLES)
+    form = ExportForm(request.POST, project=project)
+    if not form.is_valid():
+        template = f"{TEMPLATE}#export-summary" if request.htmx else TEMPLATE
+        context = _context(project, form, error=form.errors.as_text())
+        return render(request, template, context, status=422)
+    query = request.POST.copy()
+    query.pop("csrfmiddlewaretoken", None)
+    export_format = form.cleaned_data["export_format"]
+    job = start_job(
+        user=request.user,
+        project=project,
+        kind=Job.Kind.EXPORT,
+        title=f"{project.slug}-{form.cleaned_data['layer']}{export_format.extension}",
+        params={"query": query.urlencode()},
+        task=export_project,
+    )
+    return navigate(request, reverse("jobs:job-detail", args=[job.pk]))
 
 
 @require_GET

@@ -1,24 +1,26 @@
-"""Uploaded files kept on the server between the preview and the confirmation.
+"""Uploaded files kept between the preview and the confirmation.
 
 The confirmation imports the stored file again (parsed and validated again), never a
-parsed payload sent back by the browser. Each upload lives in
-`VAR_DIR/uploads/<token>/`, tied to the user and project that made it, and listed in
-the uploader's session; a progress file there lets the page show how far an import is.
+parsed payload sent back by the browser. Each upload lives in Django's default storage
+under `uploads/<token>/` (a folder every app server and worker shares, or a bucket), so
+the server that confirms or the worker that imports need not be the one that took the
+upload; it is tied to the user and project that made it, and listed in the uploader's
+session (stored in the database, like every session).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import secrets
-import shutil
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 
 from .results import ImportOptions, ImportResult
 
@@ -26,16 +28,17 @@ SESSION_KEY = "newsreview_imports"
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{32,64}\Z")
 MAX_AGE_SECONDS = 24 * 3600
 DATA_FILE = "upload.bin"
+META_FILE = "meta.json"
+ROOT = "uploads"
 
 
-def upload_root() -> Path:
-    return Path(settings.VAR_DIR) / "uploads"
+def _name(token: str, file: str) -> str:
+    return f"{ROOT}/{token}/{file}"
 
 
 @dataclass
 class Upload:
     token: str
-    path: Path
     meta: dict[str, Any]
 
     @property
@@ -52,40 +55,33 @@ class Upload:
 
     @property
     def has_data(self) -> bool:
-        return (self.path / DATA_FILE).exists()
+        return default_storage.exists(_name(self.token, DATA_FILE))
 
     def data(self) -> bytes | None:
-        data_file = self.path / DATA_FILE
-        return data_file.read_bytes() if data_file.exists() else None
+        try:
+            with default_storage.open(_name(self.token, DATA_FILE), "rb") as handle:
+                return handle.read()
+        except OSError:
+            return None
 
     def drop_data(self) -> None:
-        (self.path / DATA_FILE).unlink(missing_ok=True)
+        default_storage.delete(_name(self.token, DATA_FILE))
 
     def save_summary(self, result: ImportResult) -> None:
         self.meta["summary"] = summary_of(result)
-        _write_json(self.path / "meta.json", self.meta)
-
-    def write_progress(self, stage: str, done: int, total: int) -> None:
-        _write_json(
-            self.path / "progress.json",
-            {"stage": stage, "done": done, "total": total, "at": time.time()},
-        )
-
-    def progress(self) -> dict[str, Any] | None:
-        try:
-            return json.loads((self.path / "progress.json").read_text("utf-8"))
-        except (OSError, ValueError):
-            return None
+        _write_json(_name(self.token, META_FILE), self.meta)
 
     def delete(self) -> None:
-        shutil.rmtree(self.path, ignore_errors=True)
+        for file in (DATA_FILE, META_FILE):
+            default_storage.delete(_name(self.token, file))
+        # A filesystem storage keeps the emptied folder; buckets have none.
+        with contextlib.suppress(OSError, NotImplementedError):
+            os.rmdir(default_storage.path(f"{ROOT}/{self.token}"))
 
 
-def _write_json(path: Path, value: Any) -> None:
-    # Written aside and renamed: a poll never reads half a file.
-    partial = path.with_suffix(".tmp")
-    partial.write_text(json.dumps(value, ensure_ascii=False), "utf-8")
-    os.replace(partial, path)
+def _write_json(name: str, value: Any) -> None:
+    # Overwritten whole (the storage allows it); read only after it was written.
+    default_storage.save(name, ContentFile(json.dumps(value, ensure_ascii=False).encode()))
 
 
 def summary_of(result: ImportResult) -> dict[str, Any]:
@@ -131,9 +127,7 @@ def create_upload(
     """Store `data` under a fresh random token remembered in `session`."""
     remove_stale_uploads()
     token = secrets.token_urlsafe(32)
-    path = upload_root() / token
-    path.mkdir(parents=True, mode=0o700)
-    (path / DATA_FILE).write_bytes(data)
+    default_storage.save(_name(token, DATA_FILE), ContentFile(data))
     meta = {
         "user": user_id,
         "project": project_id,
@@ -146,23 +140,35 @@ def create_upload(
         },
         "created": time.time(),
     }
-    _write_json(path / "meta.json", meta)
+    _write_json(_name(token, META_FILE), meta)
     session[SESSION_KEY] = [*session.get(SESSION_KEY, [])[-19:], token]
-    return Upload(token=token, path=path, meta=meta)
+    return Upload(token=token, meta=meta)
 
 
 def get_upload(*, session: Any, token: str, user_id: int, project_id: int) -> Upload | None:
     """The upload `token` if this session made it for this user and project."""
     if not TOKEN.match(token) or token not in session.get(SESSION_KEY, []):
         return None
-    path = upload_root() / token
+    meta = read_meta(token)
+    if meta is None or meta.get("user") != user_id or meta.get("project") != project_id:
+        return None
+    return Upload(token=token, meta=meta)
+
+
+def read_meta(token: str) -> dict[str, Any] | None:
     try:
-        meta = json.loads((path / "meta.json").read_text("utf-8"))
+        with default_storage.open(_name(token, META_FILE), "rb") as handle:
+            meta = json.loads(handle.read())
     except (OSError, ValueError):
         return None
-    if meta.get("user") != user_id or meta.get("project") != project_id:
-        return None
-    return Upload(token=token, path=path, meta=meta)
+    return meta if isinstance(meta, dict) else None
+
+
+def stored_upload(token: str) -> Upload | None:
+    """The upload `token` without a session check (for the job that imports it, which
+    was started by a request that made that check)."""
+    meta = read_meta(token) if TOKEN.match(token) else None
+    return Upload(token=token, meta=meta) if meta is not None else None
 
 
 def forget_upload(session: Any, upload: Upload) -> None:
@@ -172,13 +178,15 @@ def forget_upload(session: Any, upload: Upload) -> None:
 
 def remove_stale_uploads() -> None:
     """Uploads nobody confirmed within a day are removed."""
-    root = upload_root()
-    if not root.exists():
+    try:
+        tokens, _files = default_storage.listdir(ROOT)
+    except (OSError, NotImplementedError):
         return
     limit = time.time() - MAX_AGE_SECONDS
-    for child in root.iterdir():
+    for token in tokens:
         try:
-            if child.is_dir() and child.stat().st_mtime < limit:
-                shutil.rmtree(child, ignore_errors=True)
-        except OSError:
+            made = default_storage.get_modified_time(_name(token, META_FILE)).timestamp()
+        except (OSError, NotImplementedError):
             continue
+        if made < limit:
+            Upload(token=token, meta={}).delete()

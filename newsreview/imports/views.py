@@ -1,7 +1,8 @@
 """The import pages (managers only): upload → preview (every error listed) → confirm.
 
-The uploaded file stays on the server between preview and confirmation (uploads.py);
-confirming imports that stored file again with the same service as the command.
+The uploaded file stays in the shared storage between preview and confirmation
+(uploads.py); confirming starts a background job (tasks.py) that imports that stored file
+again with the same service as the command.
 """
 
 from __future__ import annotations
@@ -18,12 +19,15 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from newsreview.core.http import HtmxHttpRequest, navigate
+from newsreview.jobs.models import Job
+from newsreview.jobs.services import read_progress, start_job
 from newsreview.projects.models import Project
 from newsreview.projects.permissions import MANAGER_ROLES, project_for
 
 from .forms import OFFSET_UNIT_LABELS, UploadForm
 from .results import ImportOptions, default_layer_name
-from .services import import_files, preview, read_uploaded
+from .services import preview, read_uploaded
+from .tasks import import_upload
 from .uploads import Upload, create_upload, forget_upload, get_upload
 
 STAGES = {
@@ -170,43 +174,43 @@ def _preview_response(
 @require_POST
 @login_required
 def confirm(request: HtmxHttpRequest, slug: str, token: str) -> HttpResponse:
-    """Import the stored file: parsed and validated again, then written, all or nothing."""
+    """Import the stored file as a background job (parsed and validated again, then
+    written, all or nothing). The page follows the job; a job already finished (the
+    immediate backend) goes straight to its outcome."""
     project = _managed_project(request, slug)
     stored = _upload_of(request, project, token)
-    data = stored.data()
-    if data is None:
+    if not stored.has_data:
         return _preview_response(request, project, stored, status=422)
-    files = read_uploaded(stored.name, data)
-    if not isinstance(files, list):  # it was readable at preview time; defensive
-        raise Http404(str(files))
-    result = import_files(
+    started = job_for_upload(request.user, token)
+    if started is not None:
+        # A second click, or a retried request: the first job is already on its way.
+        return navigate(request, reverse("jobs:job-detail", args=[started.pk]))
+    job = start_job(
+        user=request.user,
         project=project,
-        files=files,
-        options=stored.options,
-        by=request.user,
-        progress=stored.write_progress,
+        kind=Job.Kind.IMPORT,
+        title=stored.name,
+        params={"token": token},
+        task=import_upload,
     )
-    if not result.saved:
-        # Something changed since the preview (an id taken meanwhile): show why.
-        stored.save_summary(result)
-        stored.drop_data()
-        return _preview_response(request, project, stored, status=422)
-    forget_upload(request.session, stored)
-    messages.success(
-        request,
-        _("Imported %(documents)s documents with %(spans)s spans from “%(name)s”.")
-        % {"documents": result.documents, "spans": result.spans, "name": stored.name},
-    )
-    if result.lost_tasks:
-        messages.warning(
-            request,
-            _(
-                "%(n)s task(s) had annotations or predictions that could not be imported; "
-                "their documents have none."
-            )
-            % {"n": len(result.lost_tasks)},
+    if job.status == Job.Status.DONE:
+        forget_upload(request.session, stored)
+        messages.success(request, job.message)
+        return navigate(request, job.link)
+    if job.status == Job.Status.FAILED:
+        refreshed = get_upload(
+            session=request.session, token=token, user_id=request.user.pk, project_id=project.pk
         )
-    return navigate(request, reverse("documents:document-list", args=[project.slug]))
+        return _preview_response(request, project, refreshed or stored, status=422)
+    return navigate(request, reverse("jobs:job-detail", args=[job.pk]))
+
+
+def job_for_upload(user: object, token: str) -> Job | None:
+    return (
+        Job.objects.filter(user=user, kind=Job.Kind.IMPORT, params__token=token)
+        .exclude(status=Job.Status.FAILED)
+        .first()
+    )
 
 
 @require_GET
@@ -217,7 +221,8 @@ def progress(request: HtmxHttpRequest, slug: str, token: str) -> HttpResponse:
     stored = get_upload(
         session=request.session, token=token, user_id=request.user.pk, project_id=project.pk
     )
-    state = stored.progress() if stored else None
+    job = job_for_upload(request.user, token) if stored else None
+    state = read_progress(job.pk) if job else None
     context = {
         "project": project,
         "token": token,

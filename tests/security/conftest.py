@@ -15,7 +15,13 @@ from newsreview.annotations.models import AnnotationLayer, Argument, Comment, Ev
 from newsreview.documents.models import Document
 from newsreview.projects.models import Membership, Project
 from newsreview.projects.services import install_default_schema
-from tests.factories import DocumentFactory, MembershipFactory, ProjectFactory, UserFactory
+from tests.factories import (
+    DocumentFactory,
+    JobFactory,
+    MembershipFactory,
+    ProjectFactory,
+    UserFactory,
+)
 
 ROLES = ("anonymous", "outsider", "annotator", "reviewer", "manager", "superuser")
 
@@ -41,6 +47,8 @@ class World:
     news: Objects
     other: Objects
     users: dict[str, Any] = field(default_factory=dict)
+    # A finished background job of news's manager (jobs are personal: nobody else sees it).
+    job: Any = None
 
     def user(self, role: str):
         return self.users[role]
@@ -61,6 +69,7 @@ class World:
             "name": "schema.json",  # exports side file (jsonl format)
             "uidb64": "MQ",
             "token": "set-password",
+            "job_id": self.job.pk if self.job else 0,
         }
         missing = [p for p in params if p not in values]
         if missing:
@@ -118,6 +127,7 @@ def build_world() -> World:
         news=_fill(news, users["annotator"], users["reviewer"]),
         other=_fill(other, users["outsider"], other_reviewer),
         users=users,
+        job=JobFactory(user=users["manager"], project=news, done=True),
     )
 
 

@@ -126,6 +126,21 @@ EXPECTED: dict[str, dict[str, dict[str, str]]] = {
     "documents:assignment-auto": {"GET": GET_ONLY, "POST": project_page(*MANAGERS)},
     # The dashboard: reviewers and managers.
     "agreement:dashboard": {"GET": project_page(*REVIEWERS), "POST": GET_ONLY},
+    # A background export: reviewers and managers, like the download.
+    "exports:export-job": {"GET": GET_ONLY, "POST": project_page(*REVIEWERS)},
+    # Jobs are personal: the list shows one's own; anybody else's job does not exist
+    # for them, superusers included (they have the admin).
+    "jobs:job-list": {"GET": logged_in(), "POST": GET_ONLY},
+    **{
+        f"jobs:{name}": {
+            "GET": {**everyone(NOT_FOUND), "anonymous": LOGIN, "manager": OK},
+            "POST": GET_ONLY,
+        }
+        for name in ("job-detail", "job-download")
+    },  # fmt: skip
+    # Probes for load balancers: anybody, read only.
+    "healthz": {"GET": everyone(), "POST": GET_ONLY},
+    "readyz": {"GET": everyone(), "POST": GET_ONLY},
 }
 
 # Query strings some URLs need to reach their permission check with real input.
@@ -148,11 +163,24 @@ def _upload_token(client: Client, world: World) -> dict[str, str]:
     return {"token": response.url.rstrip("/").rsplit("/", 1)[-1]}
 
 
+def _finished_export(client: Client, world: World) -> dict[str, int]:
+    """A job of news's manager whose result is in this test's storage."""
+    import io
+
+    from newsreview.jobs.services import finish_job
+    from tests.factories import JobFactory
+
+    job = JobFactory(user=world.user("manager"), project=world.news.project)
+    finish_job(job, message="", result=io.BytesIO(b"{}\n"), result_name="news-gold.jsonl")
+    return {"job_id": job.pk}
+
+
 # URL kwargs that exist only after the user did something: url name -> maker of kwargs,
 # used for the users the table allows (the others are refused before the lookup).
 PREPARE = dict.fromkeys(
     ("imports:preview", "imports:progress", "imports:confirm", "imports:cancel"), _upload_token
 )
+PREPARE["jobs:job-download"] = _finished_export
 ROUTES = app_routes()
 
 

@@ -1,0 +1,20 @@
+"""Static files storage: whitenoise's compressed, hashed (manifest) storage that still
+renders pages when `collectstatic` has not run, so a forgotten step costs missing styles
+(and a warning in the log), not a server error on every page."""
+
+from __future__ import annotations
+
+import logging
+
+from whitenoise.storage import CompressedManifestStaticFilesStorage
+
+logger = logging.getLogger(__name__)
+
+
+class StaticStorage(CompressedManifestStaticFilesStorage):
+    def url(self, name: str | None, force: bool = False) -> str:
+        try:
+            return super().url(name, force)
+        except ValueError:
+            logger.warning("static file %s is not collected: run manage.py collectstatic", name)
+            return self._url(lambda n: n, name, force=True)

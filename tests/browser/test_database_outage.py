@@ -1,0 +1,78 @@
+"""In real Chromium against real gunicorn, while the database is unreachable: an htmx
+request shows the server's short 503 message in #problems; a workspace action is kept
+(its mark drawn, "not saved, retrying" shown, nothing stored) and, once the database is
+back, saved exactly once by the same page without a reload."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from newsreview.annotations.models import Span
+from tests.core.test_database_outage import MESSAGE, real_password_hashers
+from tests.factories import DocumentFactory, MembershipFactory, UserFactory
+from tests.servers import Relay, database_url, free_port, manage, server_env, start_gunicorn, stop
+
+from .test_annotate import drag_select, wait_for_spans
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_outage_shows_the_503_and_the_workspace_saves_the_action_once_the_database_returns(
+    page, project, tmp_path, settings
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: the server process shares the test database")
+    real_password_hashers(settings)
+    annotator = UserFactory(username="outage-reviewer")
+    MembershipFactory(project=project, user=annotator, role="reviewer")
+    document = DocumentFactory(project=project)
+    s = connection.settings_dict
+    relay = Relay((s["HOST"] or "127.0.0.1", int(s["PORT"] or 5432)))
+    env = server_env(
+        database_url(port=relay.port),
+        tmp_path / "storage",
+        NEWSREVIEW_STATIC_ROOT=str(tmp_path / "static"),
+    )
+    manage(env, "collectstatic", "--noinput", "--verbosity", "0")
+    port = free_port()
+    server = start_gunicorn(env, port, tmp_path / "gunicorn.log")
+    base = f"http://127.0.0.1:{port}"
+    try:
+        page.goto(f"{base}/accounts/login/")
+        page.fill("#id_username", annotator.username)
+        page.fill("#id_password", "demo")
+        page.click("main button[type=submit]")
+        page.wait_for_url(lambda url: "/accounts/login/" not in url)
+        # An htmx request (the export page's summary) while the database is away.
+        page.goto(base + reverse("exports:export", args=[project.slug]))
+        relay.cut()
+        page.select_option("#id_format", "doccano")
+        page.wait_for_selector("#problems .problem")
+        assert MESSAGE in page.locator("#problems").text_content()
+        relay.restore()
+
+        page.goto(base + reverse("annotations:annotate", args=[project.slug, document.pk]))
+        page.evaluate("window.__noReload = true")
+        start = document.text.index("حموشي")
+
+        relay.cut()
+        drag_select(page, start, start + 5)
+        page.keyboard.press("p")
+        # The queue keeps the action and retries it (a 503 is transient): nothing stored.
+        page.wait_for_selector("#save-state.save-state--failing")
+        assert page.locator("[data-pending]").count() >= 1
+        assert not Span.objects.exists()
+
+        relay.restore()
+        drag_select(page, start, start + 5)
+        page.keyboard.press("p")
+        wait_for_spans(page, 1)
+        page.wait_for_selector("#save-state", state="hidden")
+        assert page.evaluate("window.__noReload") is True
+    finally:
+        stop(server)
+        relay.close()
+    span = Span.objects.get()
+    assert (span.start, span.end, span.entity_type.key) == (start, start + 5, "PERS")
