@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "newsreview.annotations",
     "newsreview.imports",
     "newsreview.exports",
+    "newsreview.arabic",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,156 @@
+"""Arabic-aware normalisation with an offset map back to the original code points.
+
+Pure functions, no Django. Matching happens in normalised text, spans are stored in the
+original text (PRODUCT.md Offsets: code points, half-open, never a changed text), so every
+normalised character carries the original range it came from.
+
+What `normalise` does, in order:
+
+1. Unicode NFC, one cluster at a time (a starter and the combining marks after it), so
+   «ا» + U+0654 becomes «أ» and its range is the whole cluster.
+2. Deletes tashkeel (fathatan … sukun, shadda, superscript alef U+0670, the hamza marks
+   U+0654/U+0655 left over, Quranic marks) and tatweel U+0640.
+3. Unifies letters: alef forms أ إ آ ٱ ٲ ٳ → ا; alef maqsura ى → ي; teh marbuta ة → ه;
+   hamza carriers ؤ ئ → ء (so مسئولين and مسؤولين meet); the Persian/Urdu letters used in
+   transliterated names ڤ → ف, ک → ك, ی → ي, گ → ك (and ہ ۃ ى-like forms, listed below).
+4. Arabic-Indic (٠-٩) and Extended Arabic-Indic (۰-۹) digits → ASCII 0-9.
+5. Lower-cases Latin and other cased letters (Veaux, VEAUX).
+
+The map: normalised character `i` comes from `original[starts[i]:ends[i]]`. A deleted
+character belongs to the character before it (a diacritic to its letter, a tatweel to the
+letter it stretches): the previous character's end grows over it. So a match `[a, b)` of
+the normalised text is `original[starts[a]:ends[b - 1]]`, which never ends between a letter
+and its marks (never inside a grapheme cluster) and normalises back to the match.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+TATWEEL = "\u0640"
+
+# Tashkeel and other marks deleted outright (a set of code points).
+DELETED: frozenset[str] = frozenset(
+    [chr(c) for c in range(0x064B, 0x0660)]  # fathatan … sukun, shadda, hamza marks, …
+    + ["\u0670"]  # superscript (dagger) alef
+    + [chr(c) for c in range(0x0610, 0x061B)]  # honorifics and Quranic marks above
+    + [chr(c) for c in range(0x06D6, 0x06DD)]  # Quranic small high ligatures
+    + [chr(c) for c in range(0x06DF, 0x06E5)]
+    + ["\u06e7", "\u06e8", "\u06ea", "\u06eb", "\u06ec", "\u06ed"]
+    + [TATWEEL]
+)
+
+# One character → one character.
+LETTERS: dict[str, str] = {
+    # alef forms
+    "\u0623": "\u0627",  # أ
+    "\u0625": "\u0627",  # إ
+    "\u0622": "\u0627",  # آ
+    "\u0671": "\u0627",  # ٱ alef wasla
+    "\u0672": "\u0627",  # ٲ
+    "\u0673": "\u0627",  # ٳ
+    # alef maqsura, Farsi yeh and other yeh forms → ya
+    "\u0649": "\u064a",  # ى
+    "\u06cc": "\u064a",  # ی
+    "\u06d0": "\u064a",  # ې
+    # teh marbuta and heh forms → heh
+    "\u0629": "\u0647",  # ة
+    "\u06c1": "\u0647",  # ہ heh goal
+    "\u06c3": "\u0647",  # ۃ teh marbuta goal
+    "\u06d5": "\u0647",  # ە ae
+    # hamza carriers → hamza
+    "\u0624": "\u0621",  # ؤ
+    "\u0626": "\u0621",  # ئ
+    # Persian/Urdu letters in transliterated names
+    "\u06a4": "\u0641",  # ڤ veh → feh
+    "\u06a9": "\u0643",  # ک keheh → kaf
+    "\u06af": "\u0643",  # گ gaf → kaf
+    "\u06aa": "\u0643",  # ڪ swash kaf → kaf
+}
+LETTERS.update({chr(0x0660 + d): str(d) for d in range(10)})  # Arabic-Indic digits
+LETTERS.update({chr(0x06F0 + d): str(d) for d in range(10)})  # Extended Arabic-Indic
+
+
+def fold_char(char: str) -> str:
+    """What one NFC character becomes: '' (deleted), its unified letter, or itself
+    lower-cased (which may be more than one character, e.g. «İ»)."""
+    if char in DELETED:
+        return ""
+    mapped = LETTERS.get(char)
+    if mapped is not None:
+        return mapped
+    return char.lower() if char.isupper() else char
+
+
+@dataclass(frozen=True)
+class Normalised:
+    """Normalised text plus, for each of its characters, the original range it came from."""
+
+    text: str
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+    original_length: int
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        """The original `[start, end)` of the normalised range `[start, end)` (non-empty)."""
+        if not 0 <= start < end <= len(self.text):
+            raise ValueError(f"range [{start}, {end}) is outside 0..{len(self.text)} or empty")
+        return self.starts[start], self.ends[end - 1]
+
+    def is_boundary(self, index: int) -> bool:
+        """Whether a match may begin or end at `index`: not between two characters made
+        from one original cluster (e.g. a cluster NFC could not compose)."""
+        if index <= 0 or index >= len(self.text):
+            return True
+        return self.starts[index] != self.starts[index - 1]
+
+
+def _clusters(text: str) -> list[tuple[int, int]]:
+    """Runs of a starter (canonical combining class 0) followed by its non-starters;
+    leading non-starters form a run of their own."""
+    runs: list[tuple[int, int]] = []
+    start = 0
+    for index in range(1, len(text)):
+        if unicodedata.combining(text[index]) == 0:
+            runs.append((start, index))
+            start = index
+    if text:
+        runs.append((start, len(text)))
+    return runs
+
+
+def normalise(text: str) -> Normalised:
+    """Normalise `text` (see the module docstring) and keep the offset map."""
+    out: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    simple = _is_simple(text)
+    runs = ((i, i + 1) for i in range(len(text))) if simple else _clusters(text)
+    for run_start, run_end in runs:
+        piece = text[run_start:run_end]
+        if not simple:
+            piece = unicodedata.normalize("NFC", piece)
+        folded = "".join(fold_char(c) for c in piece)
+        if not folded:
+            if ends:
+                ends[-1] = run_end  # a deleted mark or tatweel belongs to the letter before
+            continue
+        out.append(folded)
+        starts.extend([run_start] * len(folded))
+        ends.extend([run_end] * len(folded))
+    return Normalised("".join(out), tuple(starts), tuple(ends), len(text))
+
+
+def _is_simple(text: str) -> bool:
+    """True when every cluster of `text` is a single character apart from marks that are
+    deleted anyway: then one character at a time gives the same result as clusters, and
+    the fast path skips NFC (already NFC) and cluster building."""
+    if not unicodedata.is_normalized("NFC", text):
+        return False
+    return all(unicodedata.combining(c) == 0 or c in DELETED for c in set(text))
+
+
+def normalise_text(text: str) -> str:
+    """Only the normalised string (for search columns and gazetteer keys)."""
+    return normalise(text).text
