@@ -164,6 +164,9 @@ class Span(models.Model):
         db_index=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Where the span came from when no one selected it by hand: "gazetteer" (an accepted
+    # suggestion), "mentions" (label all mentions); empty for a hand-made span (issue 13).
+    origin = models.CharField(_("origin"), max_length=32, blank=True, default="")
 
     class Meta:
         ordering = ["start", "-end", "id"]
@@ -216,6 +219,7 @@ class Span(models.Model):
             "entity_type": self.entity_type_id,
             "event_type": self.event_type_id,
             "label": self.label_key,
+            "origin": self.origin,
         }
 
 

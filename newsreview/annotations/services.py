@@ -27,6 +27,7 @@ State = dict[str, list[dict[str, Any]]]
 # Actions the annotator may undo (layer status changes and comments are not).
 UNDOABLE = (
     "span.add",
+    "span.add_batch",
     "span.delete",
     "span.update",
     "argument.add",
@@ -284,6 +285,8 @@ def _apply_state(layer: AnnotationLayer, remove: State | None, add: State | None
             "entity_type_id": r["entity_type"],
             "event_type_id": r["event_type"],
         }
+        if "origin" in r:
+            defaults["origin"] = r["origin"]
         if "created_by" in r:
             defaults["created_by_id"] = (
                 r["created_by"] if r["created_by"] in existing_users else None
@@ -354,6 +357,60 @@ def add_span(
     _record(layer, by, "span.add", None, _state([span], events))
     _bump(layer)
     return span
+
+
+@transaction.atomic
+def add_spans(
+    *,
+    layer: AnnotationLayer,
+    ranges: list[tuple[int, int]],
+    label: Label | str,
+    by: User | None,
+    version: int | None = None,
+    origin: str = "",
+) -> list[Span]:
+    """Label several ranges of the layer's document at once (label all mentions, accepted
+    gazetteer suggestions), each checked as add_span checks one. Ranges that already carry
+    `label` are skipped; the rest are written with one audit entry (`span.add_batch`), so
+    one undo removes them all and one redo brings them back."""
+    layer = _lock(layer, version, editing=True)
+    label = resolve_label(layer, label) if isinstance(label, str) else label
+    _check_label(layer, label)
+    document_text = layer.document.text
+    for start, end in ranges:
+        _check_offsets(document_text, start, end)
+        _check_single_line(document_text, start, end)
+    field = "entity_type" if isinstance(label, EntityType) else "event_type"
+    existing = set(
+        Span.objects.filter(layer=layer, **{field: label}).values_list("start", "end")
+    )
+    wanted = sorted(set(ranges) - existing)
+    if not wanted:
+        raise AnnotationError("nothing_to_add", _("Every one of these is labelled already."))
+    is_event = isinstance(label, EventType)
+    spans = Span.objects.bulk_create(
+        Span(
+            layer=layer,
+            start=start,
+            end=end,
+            text=document_text[start:end],
+            created_by=by,
+            entity_type=None if is_event else label,
+            event_type=label if is_event else None,
+            origin=origin,
+        )
+        for start, end in wanted
+    )
+    events = (
+        Event.objects.bulk_create(
+            Event(layer=layer, trigger=span, event_type=label) for span in spans
+        )
+        if is_event
+        else []
+    )
+    _record(layer, by, "span.add_batch", None, _state(spans, events))
+    _bump(layer)
+    return spans
 
 
 @transaction.atomic

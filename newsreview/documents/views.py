@@ -21,6 +21,7 @@ HISTORY_PAGE_SIZE = 50
 
 ACTION_NAMES = {
     "span.add": _("Added annotation"),
+    "span.add_batch": _("Added annotations at once"),
     "span.update": _("Changed annotation"),
     "span.delete": _("Deleted annotation"),
     "argument.add": _("Linked argument"),
