@@ -69,9 +69,7 @@ def _mentions_in(
         if (match.start, match.end) in labelled:
             continue
         before, after = context(text, match.start, match.end)
-        out.append(
-            Mention(document_id, title, match.start, match.end, match.text, before, after)
-        )
+        out.append(Mention(document_id, title, match.start, match.end, match.text, before, after))
     return out
 
 
@@ -140,7 +138,9 @@ def parse_keys(values: Iterable[str]) -> set[tuple[int, int, int]]:
     for value in values:
         parts = value.split(":")
         if len(parts) != 3 or not all(p.isdigit() and len(p) < 19 for p in parts):
-            raise AnnotationError("bad_choice", _("The choice “%(v)s” is not valid.") % {"v": value})
+            raise AnnotationError(
+                "bad_choice", _("The choice “%(v)s” is not valid.") % {"v": value}
+            )
         keys.add((int(parts[0]), int(parts[1]), int(parts[2])))
     return keys
 

@@ -63,7 +63,10 @@ def test_a_choice_that_is_no_mention_changes_nothing(labelled, annotator):
     layer, span = labelled
     with pytest.raises(AnnotationError) as error:
         mentions.label_mentions(
-            layer=layer, span=span, chosen={(layer.document_id, 0, 3)}, by=annotator,
+            layer=layer,
+            span=span,
+            chosen={(layer.document_id, 0, 3)},
+            by=annotator,
             version=layer.version,
         )
     assert error.value.code == "stale_mentions"
@@ -75,16 +78,17 @@ def test_a_stale_version_changes_nothing(labelled, annotator):
     found = mentions.document_mentions(layer=layer, span=span)
     with pytest.raises(AnnotationError) as error:
         mentions.label_mentions(
-            layer=layer, span=span, chosen={(found[0].document_id, found[0].start, found[0].end)},
-            by=annotator, version=layer.version - 1,
+            layer=layer,
+            span=span,
+            chosen={(found[0].document_id, found[0].start, found[0].end)},
+            by=annotator,
+            version=layer.version - 1,
         )
     assert error.value.code == "stale"
     assert Span.objects.filter(layer=layer).count() == 1
 
 
-def test_project_wide_finds_mentions_in_other_open_documents_only(
-    labelled, annotator, project
-):
+def test_project_wide_finds_mentions_in_other_open_documents_only(labelled, annotator, project):
     layer, span = labelled
     other = DocumentFactory(project=project, text="قال وحموشي إن\nحمّوشي زار بحموشي")
     closed = DocumentFactory(project=project, text="حموشي")
@@ -100,7 +104,11 @@ def test_project_wide_finds_mentions_in_other_open_documents_only(
     assert progress[-1][0] == progress[-1][1] >= 1
     chosen = {(m.document_id, m.start, m.end) for m in elsewhere}
     added = mentions.label_mentions(
-        layer=layer, span=span, chosen=chosen, by=annotator, version=layer.version,
+        layer=layer,
+        span=span,
+        chosen=chosen,
+        by=annotator,
+        version=layer.version,
         project_wide=True,
     )
     assert added == {other.pk: 3}
@@ -112,13 +120,18 @@ def test_project_wide_finds_mentions_in_other_open_documents_only(
 def test_event_trigger_mentions_become_events(seed_document, annotator):
     layer = services.get_or_create_layer(document=seed_document, user=annotator)
     start = seed_document.text.index("لقاء")
-    span = services.add_span(layer=layer, start=start, end=start + 4, label="CONTACT_MEET", by=annotator)
+    span = services.add_span(
+        layer=layer, start=start, end=start + 4, label="CONTACT_MEET", by=annotator
+    )
     layer.refresh_from_db()
     found = mentions.document_mentions(layer=layer, span=span)
     assert found
     mentions.label_mentions(
-        layer=layer, span=span, chosen={(m.document_id, m.start, m.end) for m in found},
-        by=annotator, version=layer.version,
+        layer=layer,
+        span=span,
+        chosen={(m.document_id, m.start, m.end) for m in found},
+        by=annotator,
+        version=layer.version,
     )
     assert layer.events.count() == 1 + len(found)
 
