@@ -11,5 +11,6 @@ urlpatterns = [
     ),
     path("projects/<slug:slug>/export/", include("newsreview.exports.urls")),
     path("projects/<slug:slug>/import/", include("newsreview.imports.urls")),
+    path("projects/<slug:slug>/", include("newsreview.arabic.urls")),
     path("", include("newsreview.projects.urls")),
 ]

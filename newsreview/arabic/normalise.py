@@ -133,8 +133,12 @@ def normalise(text: str) -> Normalised:
             piece = unicodedata.normalize("NFC", piece)
         folded = "".join(fold_char(c) for c in piece)
         if not folded:
-            if ends:
-                ends[-1] = run_end  # a deleted mark or tatweel belongs to the letter before
+            # A deleted mark or tatweel belongs to the character before: every normalised
+            # character made from it (lower-casing may give two) now ends after it.
+            last = len(ends) - 1
+            while last >= 0 and starts[last] == starts[-1]:
+                ends[last] = run_end
+                last -= 1
             continue
         out.append(folded)
         starts.extend([run_start] * len(folded))

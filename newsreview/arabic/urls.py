@@ -1,0 +1,20 @@
+"""URLs of the Arabic tools, under projects/<slug>/ (newsreview/urls.py)."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "arabic"
+
+urlpatterns = [
+    path(
+        "documents/<int:document_id>/mentions/",
+        views.mentions_preview,
+        name="mentions-preview",
+    ),
+    path(
+        "documents/<int:document_id>/mentions/apply/",
+        views.mentions_apply,
+        name="mentions-apply",
+    ),
+]

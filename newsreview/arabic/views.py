@@ -1,0 +1,173 @@
+"""Views of the Arabic tools in the annotation workspace: the label-all-mentions preview
+and its POST. Thin: they scope the document and the span to the user, call
+arabic.mentions, and answer with the workspace's own fragments (annotations/_update.html,
+out of band) so the page and its layer version stay in step."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_POST
+
+from newsreview.annotations.context import annotate_context, own_layer
+from newsreview.annotations.errors import AnnotationError
+from newsreview.annotations.models import AnnotationLayer, Span
+from newsreview.core.http import HtmxHttpRequest, navigate
+from newsreview.documents.models import Document
+
+from . import mentions
+from .forms import MentionsForm
+
+PREVIEW = "arabic/mentions.html"
+MAX_SHOWN = 1_000  # a preview longer than this lists the first ones (all stay checked)
+
+
+def _document(request: HtmxHttpRequest, slug: str, document_id: int) -> Document:
+    document = (
+        Document.objects.visible_to(request.user)
+        .filter(project__slug=slug, pk=document_id)
+        .select_related("project")
+        .first()
+    )
+    if document is None:
+        raise Http404(_("No such document."))
+    return document
+
+
+def _layer_and_span(
+    request: HtmxHttpRequest, document: Document, span_id: int | None
+) -> tuple[AnnotationLayer, Span]:
+    """The user's own layer and a span of it: anything else does not exist for them."""
+    layer = own_layer(request.user, document)
+    span = (
+        Span.objects.filter(layer=layer, pk=span_id)
+        .select_related("entity_type", "event_type", "layer__document")
+        .first()
+        if layer is not None and span_id
+        else None
+    )
+    if span is None:
+        raise Http404(_("That annotation does not exist in your layer."))
+    return layer, span
+
+
+def _span_param(request: HtmxHttpRequest) -> int | None:
+    value = request.GET.get("span", "")
+    return int(value) if value.isdigit() and len(value) < 19 else None
+
+
+def _preview_context(
+    document: Document, layer: AnnotationLayer, span: Span, *, project_wide: bool
+) -> dict:
+    found = (
+        mentions.project_mentions(layer=layer, span=span)
+        if project_wide
+        else mentions.document_mentions(layer=layer, span=span)
+    )
+    here = [m for m in found if m.document_id == document.pk]
+    return {
+        "document": document,
+        "project": document.project,
+        "span": span,
+        "version": layer.version,
+        "mentions": found[:MAX_SHOWN],
+        "hidden_count": max(0, len(found) - MAX_SHOWN),
+        "here_count": len(here),
+        "elsewhere_count": len(found) - len(here),
+        "project_wide": project_wide,
+    }
+
+
+@require_GET
+@login_required
+def mentions_preview(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpResponse:
+    """The other mentions of a span's text, to check before labelling them (a fragment
+    for the workspace's dialog, or a page without JavaScript)."""
+    document = _document(request, slug, document_id)
+    span_id = _span_param(request)
+    if span_id is None:
+        return HttpResponse(
+            _("Focus an annotation first."), status=400, content_type="text/plain; charset=utf-8"
+        )
+    layer, span = _layer_and_span(request, document, span_id)
+    context = _preview_context(
+        document, layer, span, project_wide=request.GET.get("scope") == "project"
+    )
+    template = PREVIEW + "#mentions-body" if request.htmx else PREVIEW
+    return render(request, template, context)
+
+
+@require_POST
+@login_required
+def mentions_apply(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpResponse:
+    """Label the checked mentions: one audited change per document, so one undo in the
+    workspace removes every mention it labelled there."""
+    document = _document(request, slug, document_id)
+    form = MentionsForm(request.POST)
+    if not form.is_valid():
+        return _refuse(request, document, None, 422, _("This form is incomplete; try again."))
+    data = form.cleaned_data
+    layer, span = _layer_and_span(request, document, data["span"])
+    project_wide = data.get("scope") == "project"
+    try:
+        chosen = mentions.parse_keys(data["mention"])
+        added = mentions.label_mentions(
+            layer=layer,
+            span=span,
+            chosen=chosen,
+            by=request.user,
+            version=data["version"],
+            project_wide=project_wide,
+        )
+    except AnnotationError as error:
+        return _refuse(request, document, span, error.http_status, error.message)
+    total = sum(added.values())
+    message = ngettext(
+        "Labelled %(n)s mention in %(docs)s document.",
+        "Labelled %(n)s mentions in %(docs)s document(s).",
+        total,
+    ) % {"n": total, "docs": len(added)}
+    url = reverse("annotations:annotate", args=[document.project.slug, document.pk])
+    if not request.htmx:
+        return navigate(request, f"{url}?span={span.pk}")
+    return _workspace(request, document, span.pk, status_message=message)
+
+
+def _workspace(
+    request: HtmxHttpRequest,
+    document: Document,
+    selected_id: int | None,
+    *,
+    message: str = "",
+    status_message: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    context = annotate_context(
+        document=document,
+        layer=own_layer(request.user, document),
+        user=request.user,
+        selected_id=selected_id,
+    )
+    context.update(message=message, status_message=status_message)
+    return render(request, "arabic/_workspace_update.html", context, status=status)
+
+
+def _refuse(
+    request: HtmxHttpRequest, document: Document, span: Span | None, status: int, message: str
+) -> HttpResponse:
+    """A refused POST: 409 brings the current workspace (a stale page), 422 shows the
+    message in the dialog; plain text otherwise, as the workspace's own views answer."""
+    if request.htmx and status == 409:
+        return _workspace(
+            request, document, span.pk if span else None, message=message, status=409
+        )
+    if request.htmx and status == 422:
+        response = render(request, f"{PREVIEW}#mentions-problem", {"message": message}, status=422)
+        response["HX-Retarget"] = "#mentions-problem"
+        response["HX-Reswap"] = "outerHTML"
+        return response
+    return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
