@@ -363,31 +363,38 @@ def add_span(
 def add_spans(
     *,
     layer: AnnotationLayer,
-    ranges: list[tuple[int, int]],
-    label: Label | str,
+    items: list[tuple[int, int, Label | str]],
     by: User | None,
     version: int | None = None,
     origin: str = "",
 ) -> list[Span]:
-    """Label several ranges of the layer's document at once (label all mentions, accepted
-    gazetteer suggestions), each checked as add_span checks one. Ranges that already carry
-    `label` are skipped; the rest are written with one audit entry (`span.add_batch`), so
-    one undo removes them all and one redo brings them back."""
+    """Label several `(start, end, label)` ranges of the layer's document at once (label
+    all mentions, accepted gazetteer suggestions), each checked as add_span checks one.
+    Ranges that already carry their label are skipped; the rest are written with one
+    audit entry (`span.add_batch`), so one undo removes them all and one redo brings
+    them back. `origin` records where they came from (Span.origin)."""
     layer = _lock(layer, version, editing=True)
-    label = resolve_label(layer, label) if isinstance(label, str) else label
-    _check_label(layer, label)
     document_text = layer.document.text
-    for start, end in ranges:
+    labels: dict[str, Label] = {}
+    wanted: dict[tuple[int, int, str], Label] = {}
+    for start, end, given in items:
+        label = given
+        if isinstance(given, str):
+            label = labels.get(given) or resolve_label(layer, given)
+            labels[given] = label
+        _check_label(layer, label)
         _check_offsets(document_text, start, end)
         _check_single_line(document_text, start, end)
-    field = "entity_type" if isinstance(label, EntityType) else "event_type"
-    existing = set(
-        Span.objects.filter(layer=layer, **{field: label}).values_list("start", "end")
-    )
-    wanted = sorted(set(ranges) - existing)
-    if not wanted:
+        wanted[(start, end, label.key)] = label
+    existing = {
+        (start, end, entity or event)
+        for start, end, entity, event in Span.objects.filter(layer=layer).values_list(
+            "start", "end", "entity_type__key", "event_type__key"
+        )
+    }
+    new = [(key, label) for key, label in sorted(wanted.items()) if key not in existing]
+    if not new:
         raise AnnotationError("nothing_to_add", _("Every one of these is labelled already."))
-    is_event = isinstance(label, EventType)
     spans = Span.objects.bulk_create(
         Span(
             layer=layer,
@@ -395,18 +402,16 @@ def add_spans(
             end=end,
             text=document_text[start:end],
             created_by=by,
-            entity_type=None if is_event else label,
-            event_type=label if is_event else None,
+            entity_type=None if isinstance(label, EventType) else label,
+            event_type=label if isinstance(label, EventType) else None,
             origin=origin,
         )
-        for start, end in wanted
+        for (start, end, _key), label in new
     )
-    events = (
-        Event.objects.bulk_create(
-            Event(layer=layer, trigger=span, event_type=label) for span in spans
-        )
-        if is_event
-        else []
+    events = Event.objects.bulk_create(
+        Event(layer=layer, trigger=span, event_type=span.event_type)
+        for span in spans
+        if span.event_type is not None
     )
     _record(layer, by, "span.add_batch", None, _state(spans, events))
     _bump(layer)

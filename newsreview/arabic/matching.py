@@ -122,13 +122,14 @@ class Compiled:
     max_words: int
 
 
-def compile_gazetteer(entries: Iterable[tuple[str, str]]) -> Compiled:
-    """Normalise `(text, label)` pairs; the first label seen for a text wins (callers pass
-    the most frequent first)."""
+def compile_gazetteer(entries: Iterable[tuple[str, str]], *, normalised: bool = False) -> Compiled:
+    """Normalise `(text, label)` pairs (unless `normalised` says the texts already are, as
+    GazetteerEntry.normalised is); the first label seen for a text wins (callers pass
+    the preferred first)."""
     table: dict[str, str] = {}
     max_words = 1
     for text, label in entries:
-        key = " ".join(normalise_text(text).split())
+        key = text if normalised else " ".join(normalise_text(text).split())
         if not key or key in table:
             continue
         table[key] = label

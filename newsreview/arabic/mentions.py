@@ -181,8 +181,7 @@ def label_mentions(
     if here in by_document:
         spans = services.add_spans(
             layer=layer,
-            ranges=by_document.pop(here),
-            label=label,
+            items=[(start, end, label) for start, end in by_document.pop(here)],
             by=by,
             version=version,
             origin=ORIGIN,
@@ -194,7 +193,10 @@ def label_mentions(
     for document in documents:
         other = services.get_or_create_layer(document=document, user=by)
         spans = services.add_spans(
-            layer=other, ranges=by_document[document.pk], label=label, by=by, origin=ORIGIN
+            layer=other,
+            items=[(start, end, label) for start, end in by_document[document.pk]],
+            by=by,
+            origin=ORIGIN,
         )
         added[document.pk] = len(spans)
     return added

@@ -17,4 +17,19 @@ urlpatterns = [
         views.mentions_apply,
         name="mentions-apply",
     ),
+    path(
+        "documents/<int:document_id>/suggestions/",
+        views.suggestions_panel,
+        name="suggestions",
+    ),
+    path(
+        "documents/<int:document_id>/suggestions/accept/",
+        views.suggestions_accept,
+        name="suggestions-accept",
+    ),
+    path(
+        "documents/<int:document_id>/suggestions/reject/",
+        views.suggestions_reject,
+        name="suggestions-reject",
+    ),
 ]

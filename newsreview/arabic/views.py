@@ -1,7 +1,8 @@
 """Views of the Arabic tools in the annotation workspace: the label-all-mentions preview
-and its POST. Thin: they scope the document and the span to the user, call
-arabic.mentions, and answer with the workspace's own fragments (annotations/_update.html,
-out of band) so the page and its layer version stay in step."""
+and its POST, and the gazetteer suggestions (panel, accept, reject). Thin: they scope the
+document and the span to the user, call the services, and answer with the workspace's
+own fragments (annotations/_update.html, out of band) so the page and its layer version
+stay in step."""
 
 from __future__ import annotations
 
@@ -15,11 +16,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from newsreview.annotations.context import annotate_context, own_layer
 from newsreview.annotations.errors import AnnotationError
+from newsreview.annotations.forms import VersionForm
 from newsreview.annotations.models import AnnotationLayer, Span
 from newsreview.core.http import HtmxHttpRequest, navigate
 from newsreview.documents.models import Document
 
-from . import mentions
+from . import gazetteer, mentions
 from .forms import MentionsForm
 
 PREVIEW = "arabic/mentions.html"
@@ -162,12 +164,101 @@ def _refuse(
     """A refused POST: 409 brings the current workspace (a stale page), 422 shows the
     message in the dialog; plain text otherwise, as the workspace's own views answer."""
     if request.htmx and status == 409:
-        return _workspace(
-            request, document, span.pk if span else None, message=message, status=409
-        )
+        return _workspace(request, document, span.pk if span else None, message=message, status=409)
     if request.htmx and status == 422:
         response = render(request, f"{PREVIEW}#mentions-problem", {"message": message}, status=422)
         response["HX-Retarget"] = "#mentions-problem"
+        response["HX-Reswap"] = "outerHTML"
+        return response
+    return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+
+
+# --- gazetteer suggestions ------------------------------------------------------------------
+
+SUGGESTIONS = "arabic/suggestions.html"
+
+
+def _suggestions_context(request: HtmxHttpRequest, document: Document) -> dict:
+    layer = own_layer(request.user, document)
+    return {
+        "document": document,
+        "project": document.project,
+        "suggestions": gazetteer.suggestions_for(document=document, layer=layer),
+        "version": layer.version if layer is not None else 0,
+    }
+
+
+@require_GET
+@login_required
+def suggestions_panel(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpResponse:
+    """The gazetteer's suggestions for the user's layer (a fragment the workspace loads,
+    or a page without JavaScript)."""
+    document = _document(request, slug, document_id)
+    template = SUGGESTIONS + "#suggestions" if request.htmx else SUGGESTIONS
+    return render(request, template, _suggestions_context(request, document))
+
+
+def _chosen_suggestions(request: HtmxHttpRequest) -> set[tuple[int, int, str]] | None:
+    """None for "all of them", else the `suggestion` values of the form."""
+    if request.POST.get("all"):
+        return None
+    return gazetteer.parse_suggestion_keys(request.POST.getlist("suggestion"))
+
+
+@require_POST
+@login_required
+def suggestions_accept(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpResponse:
+    """Accept one suggestion, or all: they become spans (origin "gazetteer"), one undo."""
+    document = _document(request, slug, document_id)
+    form = VersionForm(request.POST)
+    if not form.is_valid():
+        return _refuse_suggestions(request, document, 422, _("This form is incomplete; try again."))
+    try:
+        spans = gazetteer.accept_suggestions(
+            document=document,
+            user=request.user,
+            chosen=_chosen_suggestions(request),
+            version=form.cleaned_data["version"],
+        )
+    except AnnotationError as error:
+        return _refuse_suggestions(request, document, error.http_status, error.message)
+    if not request.htmx:
+        url = reverse("annotations:annotate", args=[document.project.slug, document.pk])
+        return navigate(request, url)
+    message = ngettext("Accepted %(n)s suggestion.", "Accepted %(n)s suggestions.", len(spans)) % {
+        "n": len(spans)
+    }
+    return _workspace(request, document, spans[0].pk, status_message=message)
+
+
+@require_POST
+@login_required
+def suggestions_reject(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpResponse:
+    """Reject one suggestion, or all: they are not offered again in this layer."""
+    document = _document(request, slug, document_id)
+    try:
+        gazetteer.reject_suggestions(
+            document=document, user=request.user, chosen=_chosen_suggestions(request)
+        )
+    except AnnotationError as error:
+        return _refuse_suggestions(request, document, error.http_status, error.message)
+    if not request.htmx:
+        url = reverse("annotations:annotate", args=[document.project.slug, document.pk])
+        return navigate(request, url)
+    return render(request, SUGGESTIONS + "#suggestions", _suggestions_context(request, document))
+
+
+def _refuse_suggestions(
+    request: HtmxHttpRequest, document: Document, status: int, message: str
+) -> HttpResponse:
+    """409 brings the current workspace; 422 shows the message above the suggestions."""
+    if request.htmx and status == 409:
+        return _workspace(request, document, None, message=message, status=409)
+    if request.htmx and status == 422:
+        context = _suggestions_context(request, document)
+        context["message"] = message
+        response = render(request, SUGGESTIONS + "#suggestions", context, status=422)
+        response["HX-Retarget"] = "#suggestions"
         response["HX-Reswap"] = "outerHTML"
         return response
     return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")

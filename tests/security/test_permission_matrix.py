@@ -84,6 +84,9 @@ EXPECTED: dict[str, dict[str, dict[str, str]]] = {
     # Label all mentions (issue 13): every member, in their own layer.
     "arabic:mentions-preview": {"GET": project_page(*ALL_MEMBERS), "POST": GET_ONLY},
     "arabic:mentions-apply": {"GET": GET_ONLY, "POST": project_page(*ALL_MEMBERS)},
+    "arabic:suggestions": {"GET": project_page(*ALL_MEMBERS), "POST": GET_ONLY},
+    "arabic:suggestions-accept": {"GET": GET_ONLY, "POST": project_page(*ALL_MEMBERS)},
+    "arabic:suggestions-reject": {"GET": GET_ONLY, "POST": project_page(*ALL_MEMBERS)},
     # Exports: reviewers and managers (data scientists get a reviewer role).
     **{
         f"exports:{name}": {"GET": project_page(*REVIEWERS), "POST": GET_ONLY}
