@@ -180,6 +180,7 @@ class _Writer:
                     event_type_id=event_id,
                     text=text[start:end],
                     created_by_id=created_by,
+                    origin=planned.origins.get(key, ""),
                 )
                 by_key[key] = span
                 spans.append(span)
