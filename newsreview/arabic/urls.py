@@ -7,6 +7,7 @@ from . import views
 app_name = "arabic"
 
 urlpatterns = [
+    path("search/annotations/", views.annotation_search, name="annotation-search"),
     path(
         "documents/<int:document_id>/mentions/",
         views.mentions_preview,

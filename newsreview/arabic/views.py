@@ -20,9 +20,12 @@ from newsreview.annotations.forms import VersionForm
 from newsreview.annotations.models import AnnotationLayer, Span
 from newsreview.core.http import HtmxHttpRequest, navigate
 from newsreview.documents.models import Document
+from newsreview.projects.models import EntityType, EventType
+from newsreview.projects.permissions import project_for
 
 from . import gazetteer, mentions
 from .forms import MentionsForm
+from .search import search_annotations
 
 PREVIEW = "arabic/mentions.html"
 MAX_SHOWN = 1_000  # a preview longer than this lists the first ones (all stay checked)
@@ -262,3 +265,32 @@ def _refuse_suggestions(
         response["HX-Reswap"] = "outerHTML"
         return response
     return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+
+
+# --- annotation search -----------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def annotation_search(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """Spans across the project by normalised text and label, each linking to its place in
+    its document. Annotators find their own layers' spans, reviewers every layer's."""
+    project = project_for(request.user, slug)
+    query = request.GET.get("q", "").strip()
+    label = request.GET.get("label", "").strip()[:64]
+    hits, more = search_annotations(user=request.user, project=project, query=query, label=label)
+    labels = list(
+        EntityType.objects.filter(schema_id=project.schema_id).values_list("key", flat=True)
+    ) + list(EventType.objects.filter(schema_id=project.schema_id).values_list("key", flat=True))
+    template = "arabic/annotation_search.html"
+    if request.htmx and request.htmx.target == "annotation-hits":
+        template += "#annotation-hits"
+    context = {
+        "project": project,
+        "query": query,
+        "label": label,
+        "labels": labels,
+        "hits": hits,
+        "more": more,
+    }
+    return render(request, template, context)

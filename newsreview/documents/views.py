@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 
 from newsreview.annotations.context import document_view_context
 from newsreview.annotations.models import AnnotationLayer, Change, Span
+from newsreview.arabic.search import SEARCH_FILTERS, search_documents
 from newsreview.core.http import HtmxHttpRequest
 from newsreview.projects.permissions import REVIEW_ROLES, document_for, project_for
 
@@ -103,23 +104,23 @@ def history_rows(changes: list[Change], document: Document) -> list[HistoryRow]:
 def document_list(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     project = project_for(request.user, slug)
     own_layer = AnnotationLayer.objects.filter(document=OuterRef("pk"), owner=request.user)
-    documents = (
-        Document.objects.filter(project=project)
-        .annotate(
-            my_status=Subquery(own_layer.values("status")[:1]),
-            done_layers=Count(
-                "layers", filter=Q(layers__status__in=["done", "reviewed"]), distinct=True
-            ),
-        )
-        .only("id", "title", "project_id", "created_at")
-        .order_by("id")
-    )
     query = request.GET.get("q", "").strip()
-    if query:
-        documents = documents.filter(
-            Q(title__icontains=query) | Q(text__icontains=query) | Q(external_id=query)
-        )
+    # Arabic-aware search and its filters (issue 13): ranked when there is a query.
+    search = search_documents(
+        Document.objects.filter(project=project),
+        query,
+        **{name: request.GET.get(name, "").strip()[:150] for name in SEARCH_FILTERS},
+    )
+    documents = search.queryset.annotate(
+        my_status=Subquery(own_layer.values("status")[:1]),
+        done_layers=Count(
+            "layers", filter=Q(layers__status__in=["done", "reviewed"]), distinct=True
+        ),
+    ).only("id", "title", "project_id", "created_at", "language", "direction")
+    if not search.is_ranked:
+        documents = documents.order_by("id")
     page = Paginator(documents, PAGE_SIZE).get_page(request.GET.get("page"))
+    search.add_snippets(page.object_list)
     mine = AnnotationLayer.objects.filter(document__project=project, owner=request.user)
     progress = {
         "total": Document.objects.filter(project=project).count(),
@@ -135,6 +136,7 @@ def document_list(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             "project": project,
             "page": page,
             "query": query,
+            "filters": search.filters_context(project),
             "progress": progress,
             "role": project.role,
         },

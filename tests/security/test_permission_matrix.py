@@ -84,6 +84,7 @@ EXPECTED: dict[str, dict[str, dict[str, str]]] = {
     # Label all mentions (issue 13): every member, in their own layer.
     "arabic:mentions-preview": {"GET": project_page(*ALL_MEMBERS), "POST": GET_ONLY},
     "arabic:mentions-apply": {"GET": GET_ONLY, "POST": project_page(*ALL_MEMBERS)},
+    "arabic:annotation-search": {"GET": project_page(*ALL_MEMBERS), "POST": GET_ONLY},
     "arabic:suggestions": {"GET": project_page(*ALL_MEMBERS), "POST": GET_ONLY},
     "arabic:suggestions-accept": {"GET": GET_ONLY, "POST": project_page(*ALL_MEMBERS)},
     "arabic:suggestions-reject": {"GET": GET_ONLY, "POST": project_page(*ALL_MEMBERS)},
