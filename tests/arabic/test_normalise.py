@@ -149,3 +149,23 @@ def test_a_mapped_range_never_starts_or_ends_inside_a_cluster(text):
 def test_normalising_is_idempotent(text):
     once = normalise_text(text)
     assert normalise_text(once) == once
+
+
+@settings(max_examples=500, deadline=None)
+@given(TEXTS)
+def test_fast_path_gives_the_reference_result(text):
+    from newsreview.arabic.normalise import _is_simple, _normalise_clusters, _normalise_fast
+
+    if not _is_simple(text):
+        return
+    fast = _normalise_fast(text)
+    reference = _normalise_clusters(text, simple=True)
+    assert fast.text == reference.text
+    assert list(fast.starts) == list(reference.starts)
+    assert list(fast.ends) == list(reference.ends)
+    clusters = _normalise_clusters(text)
+    assert (clusters.text, list(clusters.starts), list(clusters.ends)) == (
+        fast.text,
+        list(fast.starts),
+        list(fast.ends),
+    )
