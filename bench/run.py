@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHES = ["bench_annotate.py", "bench_export.py", "bench_import.py"]
+BENCHES = ["bench_annotate.py", "bench_export.py", "bench_import.py", "bench_arabic.py"]
 
 
 def main() -> int:

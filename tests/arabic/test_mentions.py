@@ -142,3 +142,23 @@ def test_parse_keys_refuses_garbage():
         mentions.parse_keys(["1:2"])
     with pytest.raises(AnnotationError):
         mentions.parse_keys(["a:2:3"])
+
+
+def test_background_job_returns_json_ready_mentions_and_reports_progress(
+    labelled, annotator, other_annotator, project
+):
+    import json
+
+    from newsreview.arabic.tasks import find_project_mentions
+
+    layer, span = labelled
+    DocumentFactory(project=project, text="وصل حموشي")
+    reports = []
+    result = find_project_mentions(
+        span_id=span.pk, user_id=annotator.pk, report=lambda d, t: reports.append((d, t))
+    )
+    assert json.loads(json.dumps(result)) == result
+    assert len(result["mentions"]) == 6  # 5 in the seed article, 1 elsewhere
+    assert reports[-1] == (1, 1)
+    with pytest.raises(Span.DoesNotExist):
+        find_project_mentions(span_id=span.pk, user_id=other_annotator.pk)

@@ -93,7 +93,7 @@ ALPHABET = st.sampled_from(
     list("حموشيالأإآٱىةؤئءبفكلوڤکیگ")
     + ["\u064b", "\u064e", "\u0650", "\u0651", "\u0652", "\u0654", "\u0670", "\u0640"]
     + list("٠١٩۰۹0123 \n،.()")
-    + list("FrédicVeauxİß")
+    + list("FrédicVeauxİßΣǅ")
     + ["e\u0301", "q\u0301", "\u0301", "😀", "👍🏽", "🇲🇦", "𝔸"]
 )
 TEXTS = st.lists(ALPHABET, max_size=40).map("".join)
