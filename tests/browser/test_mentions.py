@@ -63,3 +63,33 @@ def test_uncheck_all_then_label_nothing_is_refused_in_the_dialog(
     dialog.locator("[data-mentions-submit]").click()
     page.wait_for_selector("#mentions-problem .problem")
     assert Span.objects.filter(layer__document=seed_document).count() == 1
+
+
+def test_label_all_mentions_in_my_other_documents_too(
+    login, live_server, project, seed_document, annotator
+):
+    from tests.factories import DocumentFactory
+
+    other = DocumentFactory(
+        project=project, title="خبر آخر", text="وصل حموشي إلى الرباط\nثم غادر حمّوشي"
+    )
+    text = seed_document.text
+    start = text.index("حموشي")
+    page = open_workspace(login, live_server, annotator, seed_document)
+    drag_select(page, start, start + 5)
+    page.keyboard.press("p")
+    wait_for_spans(page, 1)
+    page.keyboard.press("=")
+    dialog = page.locator("#mentions-dialog")
+    dialog.locator("[data-mention]").first.wait_for()
+    dialog.locator("[data-mentions-project]").click()
+    page.wait_for_function(
+        "() => document.querySelectorAll('#mentions-dialog [data-mention]').length === 7"
+    )
+    assert dialog.locator(".mention-list__doc").count() == 2  # the other document's two
+    assert "خبر آخر" in dialog.locator(".mention-list__doc").first.text_content()
+    dialog.locator("[data-mentions-submit]").click()
+    wait_for_spans(page, 6)
+    assert "Labelled 7 mentions in 2 document(s)" in page.locator("#mentions-status").text_content()
+    other_spans = Span.objects.filter(layer__document=other, layer__owner=annotator)
+    assert sorted(s.text for s in other_spans) == ["حموشي", "حمّوشي"]
