@@ -1,11 +1,11 @@
 """Search the way Arabic is written: documents by full text, annotations by text and label.
 
 PostgreSQL: the generated columns of documents migration 0003_search. A document matches
-when its `arabic` tsvector matches the query (ranked with ts_rank_cd), when its normalised
-text contains the normalised query (clitic forms: بفرنسا for فرنسا), or when a word of it
-is similar to the query (pg_trgm word similarity: names, partial words); snippets come
-from ts_headline over the original text. SQLite: a normalised substring scan in Python,
-enough for a first run.
+when its `arabic` tsvector matches the query (ranked with ts_rank_cd) or when its
+normalised text contains the normalised query (clitic forms: بفرنسا for فرنسا); when
+nothing does, documents with a word similar to the query (pg_trgm word similarity: names
+spelled another way, partial words). Snippets come from ts_headline over the original
+text. SQLite: a normalised substring scan in Python, enough for a first run.
 """
 
 from __future__ import annotations
@@ -202,24 +202,35 @@ def search_documents(
         return DocumentSearch(queryset.filter(pk__in=ids).order_by("pk"), query, filters)
     norm = sql_normalise(query)
     # Constant SQL text; the user's query travels only as bound parameters (%s). Each
-    # condition has its GIN index (tsvector, trigrams) or the external id's unique index,
-    # so PostgreSQL combines them with a BitmapOr (bench/bench_arabic.py prints the plan).
+    # condition has its index (tsvector and trigram GIN, the external id's unique index),
+    # so PostgreSQL combines them in a BitmapOr (bench/bench_arabic.py prints the plan).
     matches = RawSQL(  # noqa: S611
         "documents_document.search_vector @@ plainto_tsquery('arabic'::regconfig, %s) "
         "OR documents_document.search_text LIKE %s "
-        "OR %s <%% documents_document.search_text "
         "OR documents_document.external_id = %s",
-        [norm, like_pattern(norm), norm, query],
+        [norm, like_pattern(norm), query],
         output_field=BooleanField(),
     )
     rank = RawSQL(  # noqa: S611
-        "ts_rank_cd(documents_document.search_vector, plainto_tsquery('arabic'::regconfig, %s))"
-        " + word_similarity(%s, documents_document.search_text)",
-        [norm, norm],
+        "ts_rank_cd(documents_document.search_vector, plainto_tsquery('arabic'::regconfig, %s))",
+        [norm],
         output_field=FloatField(),
     )
-    queryset = queryset.filter(matches).order_by(rank.desc(), "pk")
-    return DocumentSearch(queryset, query, filters)
+    found = queryset.filter(matches)
+    if not found.exists():
+        # Nothing spelled so: documents with a word similar to the query (a name spelled
+        # another way, a partial word), by pg_trgm word similarity. Only as a fallback:
+        # on a common query the similarity test of every candidate would cost seconds.
+        matches = RawSQL(  # noqa: S611
+            "%s <%% documents_document.search_text", [norm], output_field=BooleanField()
+        )
+        rank = RawSQL(  # noqa: S611
+            "word_similarity(%s, documents_document.search_text)",
+            [norm],
+            output_field=FloatField(),
+        )
+        found = queryset.filter(matches)
+    return DocumentSearch(found.order_by(rank.desc(), "pk"), query, filters)
 
 
 # --- annotations -------------------------------------------------------------------------

@@ -132,3 +132,14 @@ def test_strangers_cannot_search_a_project(client, project, seed_document, outsi
     client.force_login(outsider)
     response = client.get(reverse("arabic:annotation-search", args=[project.slug]), {"q": "حموشي"})
     assert response.status_code == 404
+
+
+def test_a_name_spelled_another_way_falls_back_to_similar_words(project, corpus):
+    """PostgreSQL only: pg_trgm word similarity when no document has the query as such."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("word similarity is PostgreSQL's pg_trgm; SQLite matches substrings only")
+    seed, decoy = corpus
+    assert found(project, "نيكولاس") == [seed.pk]  # نيكولا spelled another way: no exact hit
+    assert found(project, "حموشيي") == [seed.pk]  # a typo
