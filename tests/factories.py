@@ -201,3 +201,36 @@ class ChangeFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     action = "span.add"
     after = factory.Dict({"spans": [], "events": [], "arguments": []})
+
+
+# --- the Arabic tools (issue 13) ---------------------------------------------------------
+
+
+class GazetteerEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "arabic.GazetteerEntry"
+
+    project = factory.SubFactory(ProjectFactory)
+    text = "حموشي"
+    entity_type = factory.SubFactory(
+        EntityTypeFactory, schema=factory.SelfAttribute("..project.schema")
+    )
+    source = "admin"
+
+
+class GazetteerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "arabic.Gazetteer"
+
+    project = factory.SubFactory(ProjectFactory)
+
+
+class RejectedSuggestionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "arabic.RejectedSuggestion"
+
+    layer = factory.SubFactory(AnnotationLayerFactory)
+    start, end = 0, 5
+    entity_type = factory.SubFactory(
+        EntityTypeFactory, schema=factory.SelfAttribute("..layer.document.project.schema")
+    )

@@ -146,3 +146,24 @@ def test_csv_upload_adds_entries_and_refuses_a_bad_file_whole(project):
         gazetteer.import_csv(project=project, data=b"name,type\nx,PERS\n")
     with pytest.raises(gazetteer.GazetteerError):
         gazetteer.import_csv(project=project, data=b"text,label\n\xff,PERS\n")
+
+
+def test_factories_make_valid_rows():
+    from tests.factories import GazetteerEntryFactory, GazetteerFactory, RejectedSuggestionFactory
+
+    entry_row = GazetteerEntryFactory(text="حمّوشي")
+    entry_row.full_clean()
+    assert entry_row.normalised == "حموشي"
+    GazetteerFactory().full_clean()
+    RejectedSuggestionFactory().full_clean()
+
+
+def test_an_entry_with_another_schemas_label_is_invalid(project):
+    from django.core.exceptions import ValidationError
+
+    from tests.factories import EntityTypeFactory, GazetteerEntryFactory
+
+    foreign = EntityTypeFactory()
+    row = GazetteerEntryFactory.build(project=project, entity_type=foreign)
+    with pytest.raises(ValidationError):
+        row.full_clean()
