@@ -26,6 +26,7 @@ import re
 import statistics
 import sys
 import time
+from itertools import accumulate
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -88,8 +89,8 @@ def _vocabulary(rng: random.Random) -> tuple[list[str], list[float]]:
     letters = "ابتثجحخدذرزسشصضطظعغفقكلمنهوي"
     rare = {"".join(rng.choice(letters) for _ in range(rng.randint(4, 8))) for _ in range(20_000)}
     words = common + sorted(rare - set(common))
-    weights = [1 / (rank + 1) for rank in range(len(words))]
-    return words, weights
+    # Cumulative weights, computed once: random.choices would add them up on every call.
+    return words, list(accumulate(1 / (rank + 1) for rank in range(len(words))))
 
 
 def _document(
@@ -97,11 +98,11 @@ def _document(
 ) -> str:
     """Sentences of Zipf-drawn words, each with the document's person name in it; the name
     is حموشي's in about 1 document in 20."""
-    words, weights = vocabulary
+    words, cumulative = vocabulary
     name = "عبد اللطيف حموشي" if rng.random() < 0.05 else rng.choice(names)
     lines, length = [], 0
     while length < chars:
-        sentence = rng.choices(words, weights, k=12)
+        sentence = rng.choices(words, cum_weights=cumulative, k=12)
         sentence.insert(rng.randint(0, 12), f"السيد {name}")
         line = " ".join(sentence) + "."
         lines.append(line)
