@@ -115,11 +115,13 @@ def find_mentions(text: str, needle: str, *, normalised: Normalised | None = Non
 
 @dataclass(frozen=True)
 class Compiled:
-    """A gazetteer ready for matching: normalised entry text → label key, and the longest
-    entry in words (how far a lookup reaches)."""
+    """A gazetteer ready for matching: normalised entry text → label key, the longest
+    entry in words (how far a lookup reaches), and the first words of the entries (a word
+    that starts none is skipped at once)."""
 
     entries: Mapping[str, str]
     max_words: int
+    first_words: frozenset[str] = frozenset()
 
 
 def compile_gazetteer(entries: Iterable[tuple[str, str]], *, normalised: bool = False) -> Compiled:
@@ -134,7 +136,15 @@ def compile_gazetteer(entries: Iterable[tuple[str, str]], *, normalised: bool = 
             continue
         table[key] = label
         max_words = max(max_words, key.count(" ") + 1)
-    return Compiled(table, max_words)
+    return Compiled(table, max_words, frozenset(_first_word(key) for key in table))
+
+
+def _first_word(key: str) -> str:
+    """The leading run of word characters of `key` (what a document word is compared with)."""
+    end = 0
+    while end < len(key) and is_word_char(key[end]):
+        end += 1
+    return key[:end]
 
 
 @dataclass(frozen=True, order=True)
@@ -172,7 +182,7 @@ def find_gazetteer_matches(
     words = _word_bounds(norm)
     out: list[Suggestion] = []
     taken_until = -1
-    for index, (word_start, _word_end) in enumerate(words):
+    for index, (word_start, word_end) in enumerate(words):
         # Candidate starts: the word itself, then after each proclitic prefix it has.
         starts: list[tuple[int, bool]] = [(word_start, False)]
         for length in range(1, MAX_PREFIX + 1):
@@ -185,8 +195,12 @@ def find_gazetteer_matches(
             if prefix.endswith(LAM) and LAM_LAM_PREFIX.fullmatch(prefix[:-1]) and norm[at] == LAM:
                 starts.append((at, True))
         best: tuple[int, int, str] | None = None
+        first_words = gazetteer.first_words
         for at, lam_lam in starts:
             if at < taken_until or not doc.is_boundary(at):
+                continue
+            first = norm[at:word_end]
+            if first_words and ("ا" + first if lam_lam else first) not in first_words:
                 continue
             for last in range(index, min(index + gazetteer.max_words, len(words))):
                 end = words[last][1]

@@ -33,6 +33,7 @@ HEADLINE_OPTIONS = (
 )
 SNIPPET_CHARS = 60
 MAX_QUERY = 200
+SIMILAR_LIMIT = 200  # documents a similarity fallback lists at most
 
 
 def like_pattern(text: str) -> str:
@@ -219,17 +220,19 @@ def search_documents(
     found = queryset.filter(matches)
     if not found.exists():
         # Nothing spelled so: documents with a word similar to the query (a name spelled
-        # another way, a partial word), by pg_trgm word similarity. Only as a fallback:
-        # on a common query the similarity test of every candidate would cost seconds.
-        matches = RawSQL(  # noqa: S611
+        # another way, a partial word), by pg_trgm word similarity. Only as a fallback, and
+        # only the first SIMILAR_LIMIT in table order (no ORDER BY, so the scan stops
+        # there): testing every candidate of a query made of common trigrams costs seconds.
+        similar = RawSQL(  # noqa: S611
             "%s <%% documents_document.search_text", [norm], output_field=BooleanField()
         )
+        ids = list(queryset.filter(similar).order_by().values_list("pk", flat=True)[:SIMILAR_LIMIT])
         rank = RawSQL(  # noqa: S611
             "word_similarity(%s, documents_document.search_text)",
             [norm],
             output_field=FloatField(),
         )
-        found = queryset.filter(matches)
+        found = queryset.filter(pk__in=ids)
     return DocumentSearch(found.order_by(rank.desc(), "pk"), query, filters)
 
 

@@ -138,6 +138,13 @@ def test_gazetteer_finds_entries_with_the_same_rules(seed):
         assert "\n" not in s.text
 
 
+def test_gazetteer_entry_with_punctuation_inside_is_found():
+    gazetteer = compile_gazetteer([("U.S", "GPE"), ("عبد اللطيف", "PERS")])
+    text = "زار U.S أمس عبد  اللطيف"
+    found = [(s.text, s.label) for s in find_gazetteer_matches(text, gazetteer)]
+    assert found == [("U.S", "GPE"), ("عبد  اللطيف", "PERS")]  # white space collapsed
+
+
 def test_gazetteer_first_label_wins_and_blank_entries_are_skipped():
     gazetteer = compile_gazetteer([("باريس", "GPE"), ("باريس", "LOC"), ("ّ", "PERS")])
     assert dict(gazetteer.entries) == {"باريس": "GPE"}
