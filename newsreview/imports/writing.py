@@ -254,6 +254,7 @@ class _Writer:
                         text[start:end],
                         created_by,
                         now,
+                        planned.origins.get(key, ""),
                     )
                 )
                 if event_id is not None:
@@ -285,6 +286,7 @@ class _Writer:
                 "text",
                 "created_by",
                 "created_at",
+                "origin",
             ),
             span_rows,
         )

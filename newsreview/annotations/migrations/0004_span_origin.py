@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='span',
             name='origin',
-            field=models.CharField(blank=True, default='', max_length=32, verbose_name='origin'),
+            field=models.CharField(blank=True, db_default='', default='', max_length=32, verbose_name='origin'),
         ),
     ]
