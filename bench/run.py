@@ -24,6 +24,7 @@ BENCHES = [
     "bench_agreement.py",
     "bench_frames.py",
     "bench_review.py",
+    "bench_arabic.py",
 ]
 MARK = "BENCH_JSON "
 

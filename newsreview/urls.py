@@ -18,5 +18,6 @@ urlpatterns = [
     path("jobs/", include("newsreview.jobs.urls")),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
+    path("projects/<slug:slug>/", include("newsreview.arabic.urls")),
     path("", include("newsreview.projects.urls")),
 ]

@@ -224,6 +224,8 @@ class TransitionFactory(ChangeFactory):
     action = "layer.status"
     before = factory.Dict({"status": "in_progress"})
     after = factory.Dict({"status": "done"})
+
+
 class JobFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Job
@@ -236,3 +238,36 @@ class JobFactory(factory.django.DjangoModelFactory):
     class Params:
         running = factory.Trait(status=Job.Status.RUNNING, started_at=factory.LazyFunction(now))
         done = factory.Trait(status=Job.Status.DONE, message="3 records exported.")
+
+
+# --- the Arabic tools (issue 13) ---------------------------------------------------------
+
+
+class GazetteerEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "arabic.GazetteerEntry"
+
+    project = factory.SubFactory(ProjectFactory)
+    text = "حموشي"
+    entity_type = factory.SubFactory(
+        EntityTypeFactory, schema=factory.SelfAttribute("..project.schema")
+    )
+    source = "admin"
+
+
+class GazetteerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "arabic.Gazetteer"
+
+    project = factory.SubFactory(ProjectFactory)
+
+
+class RejectedSuggestionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "arabic.RejectedSuggestion"
+
+    layer = factory.SubFactory(AnnotationLayerFactory)
+    start, end = 0, 5
+    entity_type = factory.SubFactory(
+        EntityTypeFactory, schema=factory.SelfAttribute("..layer.document.project.schema")
+    )

@@ -168,6 +168,10 @@ class Span(models.Model):
         db_index=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Where the span came from when no one selected it by hand: "gazetteer" (an accepted
+    # suggestion), "mentions" (label all mentions); empty for a hand-made span (issue 13).
+    # db_default too: writers that list columns (COPY in imports) may leave it out.
+    origin = models.CharField(_("origin"), max_length=32, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["start", "-end", "id"]
@@ -220,6 +224,7 @@ class Span(models.Model):
             "entity_type": self.entity_type_id,
             "event_type": self.event_type_id,
             "label": self.label_key,
+            "origin": self.origin,
         }
 
 

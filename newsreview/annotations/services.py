@@ -27,6 +27,7 @@ State = dict[str, list[dict[str, Any]]]
 # Actions the annotator may undo (layer status changes and comments are not).
 UNDOABLE = (
     "span.add",
+    "span.add_batch",
     "span.delete",
     "span.update",
     "argument.add",
@@ -287,6 +288,8 @@ def _apply_state(layer: AnnotationLayer, remove: State | None, add: State | None
             "entity_type_id": r["entity_type"],
             "event_type_id": r["event_type"],
         }
+        if "origin" in r:
+            defaults["origin"] = r["origin"]
         if "created_by" in r:
             defaults["created_by_id"] = (
                 r["created_by"] if r["created_by"] in existing_users else None
@@ -357,6 +360,65 @@ def add_span(
     _record(layer, by, "span.add", None, _state([span], events))
     _bump(layer)
     return span
+
+
+@transaction.atomic
+def add_spans(
+    *,
+    layer: AnnotationLayer,
+    items: list[tuple[int, int, Label | str]],
+    by: User | None,
+    version: int | None = None,
+    origin: str = "",
+) -> list[Span]:
+    """Label several `(start, end, label)` ranges of the layer's document at once (label
+    all mentions, accepted gazetteer suggestions), each checked as add_span checks one.
+    Ranges that already carry their label are skipped; the rest are written with one
+    audit entry (`span.add_batch`), so one undo removes them all and one redo brings
+    them back. `origin` records where they came from (Span.origin)."""
+    layer = _lock(layer, version, editing=True)
+    document_text = layer.document.text
+    labels: dict[str, Label] = {}
+    wanted: dict[tuple[int, int, str], Label] = {}
+    for start, end, given in items:
+        label = given
+        if isinstance(given, str):
+            label = labels.get(given) or resolve_label(layer, given)
+            labels[given] = label
+        _check_label(layer, label)
+        _check_offsets(document_text, start, end)
+        _check_single_line(document_text, start, end)
+        wanted[(start, end, label.key)] = label
+    existing = {
+        (start, end, entity or event)
+        for start, end, entity, event in Span.objects.filter(layer=layer).values_list(
+            "start", "end", "entity_type__key", "event_type__key"
+        )
+    }
+    new = [(key, label) for key, label in sorted(wanted.items()) if key not in existing]
+    if not new:
+        raise AnnotationError("nothing_to_add", _("Every one of these is labelled already."))
+    spans = Span.objects.bulk_create(
+        Span(
+            layer=layer,
+            start=start,
+            end=end,
+            text=document_text[start:end],
+            created_by=by,
+            entity_type=None if isinstance(label, EventType) else label,
+            event_type=label if isinstance(label, EventType) else None,
+            origin=origin,
+        )
+        for (start, end, _key), label in new
+    )
+    events = Event.objects.bulk_create(
+        Event(layer=layer, trigger=span, event_type=span.event_type)
+        for span in spans
+        if span.event_type is not None
+    )
+    _record(layer, by, "span.add_batch", None, _state(spans, events))
+    _bump(layer)
+    return spans
 
 
 @transaction.atomic

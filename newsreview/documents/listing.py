@@ -126,13 +126,8 @@ def filtered_documents(
 
     Whose status and labels count: the chosen annotator's (reviewers and managers), else
     the viewer's own for an annotator, else any annotator's layer."""
+    # The text query is not applied here: arabic.search matches it (normalised, ranked).
     documents = Document.objects.visible_to(user).filter(project=project)
-    if filters.query:
-        documents = documents.filter(
-            Q(title__icontains=filters.query)
-            | Q(text__icontains=filters.query)
-            | Q(external_id=filters.query)
-        )
     person = filters.annotator if filters.annotator is not None else None
     if person is None and role not in REVIEW_ROLES:
         person = user

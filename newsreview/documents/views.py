@@ -26,6 +26,7 @@ from newsreview.projects.permissions import (
     project_for,
 )
 from newsreview.projects.services import ProjectError
+from newsreview.arabic.search import search_documents
 
 from .forms import AssignmentForm, AutoAssignForm, error_text
 from .listing import (
@@ -45,6 +46,7 @@ HISTORY_PAGE_SIZE = 50
 
 ACTION_NAMES = {
     "span.add": _("Added annotation"),
+    "span.add_batch": _("Added annotations at once"),
     "span.update": _("Changed annotation"),
     "span.delete": _("Deleted annotation"),
     "argument.add": _("Linked argument"),
@@ -130,19 +132,20 @@ def _list_page(
     managers and the progress bars."""
     filters = parse_filters(request.GET, project, project.role)
     own_layer = AnnotationLayer.objects.filter(document=OuterRef("pk"), owner=request.user)
-    documents = (
-        filtered_documents(project, request.user, project.role, filters)
-        .annotate(
-            my_status=Subquery(own_layer.values("status")[:1]),
-            done_layers=Count(
-                "layers",
-                filter=Q(layers__status__in=[Status.DONE, Status.REVIEWED]),
-                distinct=True,
-            ),
-        )
-        .only("id", "title", "project_id", "created_at")
-        .order_by("id")
+    # The filters narrow; the query then matches the Arabic way, ranked (issue 13).
+    search = search_documents(
+        filtered_documents(project, request.user, project.role, filters), filters.query
     )
+    documents = search.queryset.annotate(
+        my_status=Subquery(own_layer.values("status")[:1]),
+        done_layers=Count(
+            "layers",
+            filter=Q(layers__status__in=[Status.DONE, Status.REVIEWED]),
+            distinct=True,
+        ),
+    ).only("id", "title", "project_id", "created_at", "language", "direction")
+    if not search.is_ranked:
+        documents = documents.order_by("id")
     is_reviewer = project.role in REVIEW_ROLES
     if is_reviewer:
         documents = documents.prefetch_related(
@@ -154,6 +157,8 @@ def _list_page(
             )
         )
     page = Paginator(documents, PAGE_SIZE).get_page(request.GET.get("page"))
+    search.add_snippets(page.object_list)
+    search.add_snippets(page.object_list)
     mine = AnnotationLayer.objects.filter(document__project=project, owner=request.user)
     progress = {
         "total": Document.objects.visible_to(request.user).filter(project=project).count(),

@@ -47,6 +47,7 @@ class SpanRecord:
     end: int
     text: str
     kind: str  # "entity" or "trigger"
+    origin: str = ""  # Span.origin: "" for a hand-made span, "gazetteer", "mentions"
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,11 +200,13 @@ class _Labels:
 
 # A span as read: (start, -end, label, is_trigger, pk, end, text). Plain tuples sort
 # fastest, and their first three fields are the export order of FORMATS.md §0.
-RawSpan = tuple[int, int, str, bool, int, int, str]
+RawSpan = tuple[int, int, str, bool, int, int, str, str]
 
 
-def _raw(pk: int, start: int, end: int, text: str, label: str, is_trigger: bool) -> RawSpan:
-    return (start, -end, label, is_trigger, pk, end, text)
+def _raw(
+    pk: int, start: int, end: int, text: str, label: str, is_trigger: bool, origin: str = ""
+) -> RawSpan:
+    return (start, -end, label, is_trigger, pk, end, text, origin)
 
 
 def canonical(value: Any) -> Any:
@@ -236,7 +239,7 @@ def _assemble(
     entities: list[RawSpan] = []
     triggers: list[RawSpan] = []
     for span in sorted(spans):
-        start, _neg_end, _label, is_trigger, pk, end, span_text = span
+        start, _neg_end, _label, is_trigger, pk, end, span_text, _origin = span
         if text[start:end] != span_text:
             raise _mismatch(
                 layer["document_id"], layer["layer"], _Located(pk=pk, start=start, end=end)
@@ -245,9 +248,9 @@ def _assemble(
     by_pk: dict[int, SpanRecord] = {}
     number = 0
     for group, kind in ((entities, "entity"), (triggers, "trigger")):
-        for start, _neg_end, label, _is_trigger, pk, end, span_text in group:
+        for start, _neg_end, label, _is_trigger, pk, end, span_text, origin in group:
             number += 1
-            by_pk[pk] = SpanRecord(f"e{number}", pk, label, start, end, span_text, kind)
+            by_pk[pk] = SpanRecord(f"e{number}", pk, label, start, end, span_text, kind, origin)
     event_records = []
     ordered = sorted(events, key=lambda e: (by_pk[e[1]].start, by_pk[e[1]].end, e[0]))
     for number, (pk, trigger_pk, type_key, attributes) in enumerate(ordered, start=1):
@@ -307,7 +310,8 @@ def build_record(layer: AnnotationLayer, project: Project) -> LayerRecord:
     this path is for single layers; `iter_records` is the fast one)."""
     document = layer.document
     spans = [
-        _raw(s.pk, s.start, s.end, s.text, s.label_key, s.is_trigger) for s in layer.spans.all()
+        _raw(s.pk, s.start, s.end, s.text, s.label_key, s.is_trigger, s.origin)
+        for s in layer.spans.all()
     ]
     events = [(e.pk, e.trigger_id, e.event_type.key, e.attributes) for e in layer.events.all()]
     arguments: dict[int, list[tuple[int, int, str, int]]] = defaultdict(list)
@@ -375,15 +379,18 @@ def _read_batch(chunk: list[int], project: Project, labels: _Labels) -> Iterator
         .values_list(*_LAYER_FIELDS)
     }
     spans: dict[int, list[RawSpan]] = defaultdict(list)
-    for pk, layer_id, start, end, text, entity_id, event_id in (
+    for pk, layer_id, start, end, text, entity_id, event_id, origin in (
         Span.objects.filter(layer_id__in=chunk)
         .order_by()
-        .values_list("id", "layer_id", "start", "end", "text", "entity_type_id", "event_type_id")
+        .values_list(
+            "id", "layer_id", "start", "end", "text", "entity_type_id", "event_type_id", "origin"
+        )
     ):
         if entity_id is not None:
-            spans[layer_id].append((start, -end, labels.entity[entity_id], False, pk, end, text))
+            label, is_trigger = labels.entity[entity_id], False
         else:
-            spans[layer_id].append((start, -end, labels.event[event_id], True, pk, end, text))
+            label, is_trigger = labels.event[event_id], True
+        spans[layer_id].append((start, -end, label, is_trigger, pk, end, text, origin))
     events: dict[int, list[tuple[int, int, str, dict[str, Any]]]] = defaultdict(list)
     event_types: dict[int, list[tuple[tuple, int]]] = defaultdict(list)
     for pk, layer_id, trigger_id, type_id, attributes in (

@@ -43,6 +43,7 @@ class ParsedSpan:
     text: str | None  # what the file says the span covers, when it says it
     where: str
     field: str
+    origin: str = ""  # Span.origin ("gazetteer", "mentions"); newsreview JSONL carries it
 
 
 @dataclass(slots=True)

@@ -11,7 +11,7 @@ whatever the size of the batch.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -58,6 +58,8 @@ class PlannedLayer:
     arguments: list[tuple[str, str, int]]  # (trigger key, entity key, role id)
     attributes: dict[str, dict[str, Any]]
     comments: list[tuple[str, str | None, str | None, datetime | None]]
+    # span key → Span.origin, only for spans that have one (most have none)
+    origins: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -439,6 +441,7 @@ class Validator:
             arguments=arguments,
             attributes=self.attributes(file, parsed, by_key),
             comments=comments,
+            origins={s.key: s.origin for s in parsed.spans if s.origin and s.key in by_key},
         )
 
     def arguments(

@@ -180,6 +180,7 @@ class _Writer:
                     event_type_id=event_id,
                     text=text[start:end],
                     created_by_id=created_by,
+                    origin=planned.origins.get(key, ""),
                 )
                 by_key[key] = span
                 spans.append(span)
@@ -253,6 +254,7 @@ class _Writer:
                         text[start:end],
                         created_by,
                         now,
+                        planned.origins.get(key, ""),
                     )
                 )
                 if event_id is not None:
@@ -284,6 +286,7 @@ class _Writer:
                 "text",
                 "created_by",
                 "created_at",
+                "origin",
             ),
             span_rows,
         )

@@ -233,6 +233,7 @@ def test_add_span_writes_one_change_with_the_new_span_and_bumps_the_version(
                 "entity_type": pers.pk,
                 "event_type": None,
                 "label": "PERS",
+                "origin": "",
                 "created_by": annotator.pk,
                 "created_at": span.created_at.isoformat(),
             }

@@ -83,6 +83,13 @@ EXPECTED: dict[str, dict[str, dict[str, str]]] = {
             "layer-status",
         )
     },
+    # Label all mentions (issue 13): every member, in their own layer.
+    "arabic:mentions-preview": {"GET": project_page(*ALL_MEMBERS), "POST": GET_ONLY},
+    "arabic:mentions-apply": {"GET": GET_ONLY, "POST": project_page(*ALL_MEMBERS)},
+    "arabic:annotation-search": {"GET": project_page(*ALL_MEMBERS), "POST": GET_ONLY},
+    "arabic:suggestions": {"GET": project_page(*ALL_MEMBERS), "POST": GET_ONLY},
+    "arabic:suggestions-accept": {"GET": GET_ONLY, "POST": project_page(*ALL_MEMBERS)},
+    "arabic:suggestions-reject": {"GET": GET_ONLY, "POST": project_page(*ALL_MEMBERS)},
     # Exports: reviewers and managers (data scientists get a reviewer role).
     **{
         f"exports:{name}": {"GET": project_page(*REVIEWERS), "POST": GET_ONLY}

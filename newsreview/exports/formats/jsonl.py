@@ -13,7 +13,7 @@ from django.utils.translation import gettext_noop
 
 from newsreview.projects.models import Project
 
-from ..records import LayerRecord
+from ..records import LayerRecord, SpanRecord
 from ..schema import schema_bytes
 
 KEY = "jsonl"
@@ -51,20 +51,12 @@ def record_dict(record: LayerRecord, warn: Callable[[str], None] | None = None) 
         "layer_kind": record.layer_kind,
         "annotator": record.annotator,
         "status": record.status,
-        "entities": [
-            {"id": s.id, "label": s.label, "start": s.start, "end": s.end, "text": s.text}
-            for s in record.entities
-        ],
+        "entities": [_entity(s) for s in record.entities],
         "events": [
             {
                 "id": event.id,
                 "type": event.type,
-                "trigger": {
-                    "id": event.trigger.id,
-                    "start": event.trigger.start,
-                    "end": event.trigger.end,
-                    "text": event.trigger.text,
-                },
+                "trigger": _trigger(event.trigger),
                 "arguments": [{"role": a.role, "entity": a.entity.id} for a in event.arguments],
                 "attributes": dict(sorted(event.attributes.items())),
             }
@@ -80,6 +72,24 @@ def record_dict(record: LayerRecord, warn: Callable[[str], None] | None = None) 
             for c in record.comments
         ],
     }
+
+
+def _entity(span: SpanRecord) -> dict[str, Any]:
+    entity = {"id": span.id, "label": span.label, "start": span.start, "end": span.end}
+    entity["text"] = span.text
+    # Only spans that did not come from a person's selection say where they came from
+    # (an accepted gazetteer suggestion, label all mentions): hand-made spans export as
+    # they always did, byte for byte.
+    if span.origin:
+        entity["origin"] = span.origin
+    return entity
+
+
+def _trigger(span: SpanRecord) -> dict[str, Any]:
+    trigger = {"id": span.id, "start": span.start, "end": span.end, "text": span.text}
+    if span.origin:
+        trigger["origin"] = span.origin
+    return trigger
 
 
 def write(

@@ -29,6 +29,7 @@ from .common import (
 
 NAME = "newsreview"
 FORMAT_TAG = "newsreview/1"
+ORIGIN_LENGTH = 32  # Span.origin's max_length
 DOCUMENT_FIELDS = ("title", "language", "direction", "source_url", "published_on", "metadata")
 
 
@@ -174,6 +175,10 @@ class _Record:
         if text is not None and not isinstance(text, str):
             self.error(f"{field}.text", "must be a string")
             return None
+        origin = data.get("origin", "")
+        if not isinstance(origin, str) or len(origin) > ORIGIN_LENGTH:
+            self.error(f"{field}.origin", f"must be a string of at most {ORIGIN_LENGTH} characters")
+            return None
         return ParsedSpan(
             key=key,
             label=label,
@@ -182,6 +187,7 @@ class _Record:
             text=normalise_span_text(text),
             where=self.where,
             field=field,
+            origin=origin,
         )
 
     def entities(self, entities: Any, layer: ParsedLayer) -> None:
@@ -194,12 +200,15 @@ class _Record:
             # unusual takes the careful path below, which names the faulty field.
             if type(data) is dict and move is None:
                 key, label, text = data.get("id"), data.get("label"), data.get("text")
+                origin = data.get("origin", "")
                 if (
                     type(key) is str
                     and key
                     and type(label) is str
                     and label
                     and (text is None or (type(text) is str and "\r" not in text))
+                    and type(origin) is str
+                    and len(origin) <= ORIGIN_LENGTH
                 ):
                     spans.append(
                         ParsedSpan(
@@ -210,6 +219,7 @@ class _Record:
                             text,
                             where,
                             f"entities[{index}]",
+                            origin,
                         )
                     )
                     continue
