@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from newsreview.agreement.progress import annotator_progress, project_progress
 from newsreview.annotations.context import document_view_context
 from newsreview.annotations.models import AnnotationLayer, Change, Span
+from newsreview.arabic.search import search_documents
 from newsreview.core.http import HtmxHttpRequest, navigate
 from newsreview.projects.assignments import assign_documents, auto_assign, unassign_documents
 from newsreview.projects.models import Assignment, Project
@@ -26,7 +27,6 @@ from newsreview.projects.permissions import (
     project_for,
 )
 from newsreview.projects.services import ProjectError
-from newsreview.arabic.search import search_documents
 
 from .forms import AssignmentForm, AutoAssignForm, error_text
 from .listing import (
