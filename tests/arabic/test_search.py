@@ -85,8 +85,9 @@ def test_document_list_search_query_count_is_flat(
         DocumentFactory(project=project, text="زار حموشي باريس")
     client.force_login(annotator)
     url = reverse("documents:document-list", args=[project.slug])
-    # The list with its progress bars (issue 11) and the search (issue 13), once merged.
-    with django_assert_max_num_queries(17) as few:
+    # The list with its progress bars (issue 11) and the search (issue 13): 17 on SQLite;
+    # on PostgreSQL the ranked search adds its existence check and the snippets' headlines.
+    with django_assert_max_num_queries(22) as few:
         client.get(url, {"q": "حموشي"})
     for _ in range(20):
         DocumentFactory(project=project, text="زار حموشي باريس")

@@ -87,7 +87,10 @@ def test_lockout_page_carries_security_headers(world: World):
 
 
 @pytest.mark.django_db
-def test_static_files_carry_security_headers(client):
+def test_static_files_carry_security_headers(client, settings):
+    # Served from the source folders, as before collectstatic (whitenoise reads this when
+    # the test client builds its middleware).
+    settings.WHITENOISE_USE_FINDERS = True
     response = client.get("/static/css/app.css")
     assert response.status_code == 200
     assert_security_headers(response)
