@@ -165,7 +165,7 @@ def test_document_list_in_arabic(client, annotator, seed_document):
     assert "حالتك" in page
     assert "لم يبدأ" in page
     assert ">توسيم</a>" in page
-    # "… documents submitted" (issue 10 renamed "done") awaits its Arabic in the catalog.
+    assert "سُلِّم 0 من أصل 1 من المستندات" in page
 
 
 def _document_article(page: str) -> str:
@@ -189,6 +189,7 @@ def test_annotate_page_in_arabic_is_right_to_left_with_arabic_controls(
         "اختصارات لوحة المفاتيح",
         ">تراجع</button>",
         ">إعادة</button>",
+        ">تسليم</button>",
         "الكيانات",
         "الأحداث",
         "نص المستند: حدِّد نصًا ثم اضغط مفتاح وسم",
