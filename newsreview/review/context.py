@@ -25,6 +25,7 @@ from newsreview.projects.models import EntityType, EventType
 
 from . import merge as merging
 from . import services
+from .agreement import agreement_rows
 from .html import render_agreed, render_groups
 from .models import Transition
 
@@ -336,6 +337,7 @@ def review_context(
         "comments": comments,
         "message": message,
         "next_id": _next_id(document),
+        "agreement": agreement_rows(document, layers),
     }
 
 
