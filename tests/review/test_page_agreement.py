@@ -59,6 +59,8 @@ def test_curation_page_shows_exact_and_overlap_f1_between_the_two_annotators(
 def test_after_pre_accepting_the_agreed_spans_each_annotator_is_compared_with_gold(
     client, scenario, reviewer
 ):
+    # Figures are cached per layer versions: starting the review must show new ones.
+    assert "|gold" not in page(client, reviewer, scenario.a1.document)
     services.start_review(document=scenario.a1.document, by=reviewer)
     # Gold now holds the four agreed entity spans (the trip event differs in its
     # arguments, so it waits for a decision). annotator1 (8 spans) against gold:
