@@ -298,6 +298,12 @@ def document_agreement(document: Document) -> dict[str, Any]:
     views = _chunk_layers(
         AnnotationLayer.objects.filter(document=document), _labels(document.project)
     ).get(document.pk, [])
+    return views_agreement(document.text, views)
+
+
+def views_agreement(text: str, views: list[LayerView]) -> dict[str, Any]:
+    """The figures of one document's participating layers, already read (the curation
+    page reads them for its merge and builds the views from them: no query here)."""
     pairs: dict[tuple[str, str], PairAgreement] = {}
-    add_document_pairs(document.text, views, pairs)
+    add_document_pairs(text, views, pairs)
     return {f"{a}|{b}": pairs[(a, b)].result() for a, b in sorted(pairs)}

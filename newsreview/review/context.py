@@ -25,6 +25,8 @@ from newsreview.projects.models import EntityType, EventType
 
 from . import merge as merging
 from . import services
+from .agreement import agreement_rows
+from .frames import gold_frames_context
 from .html import render_agreed, render_groups
 from .models import Transition
 
@@ -98,6 +100,8 @@ class Built:
     views: list[SpanView]
     colour_of: Any
     name_of: Any
+    entity_types: dict[str, EntityType] = field(default_factory=dict)
+    event_types: dict[str, EventType] = field(default_factory=dict)
 
 
 def build(document: Document, layers: services.Layers) -> Built:
@@ -221,6 +225,8 @@ def build(document: Document, layers: services.Layers) -> Built:
         views=views,
         colour_of=colour_of,
         name_of=name_of,
+        entity_types=entities,
+        event_types=events,
     )
 
 
@@ -246,6 +252,19 @@ def update_context(*, document: Document, around: tuple[int, int]) -> dict[str, 
     groups = render_groups(
         built.groups, lang=document.language, current=None, is_reviewed=is_reviewed, oob=True
     )
+    # Accepting an event (or an argument's entity) changes gold's frames: they follow out
+    # of band whenever gold has events (read_layers reads them all, whatever the window).
+    frames: dict[str, Any] = {"frames_oob": False}
+    if layers.gold_input is not None and layers.gold_input.events:
+        frames = {
+            "frames_oob": True,
+            **gold_frames_context(
+                document,
+                gold,
+                list(built.entity_types.values()),
+                list(built.event_types.values()),
+            ),
+        }
     return {
         "document": document,
         "project": document.project,
@@ -253,6 +272,7 @@ def update_context(*, document: Document, around: tuple[int, int]) -> dict[str, 
         "chunks": mark_safe(chunks),  # noqa: S308  (render_chunk escapes every value)
         "groups_html": mark_safe(groups),  # noqa: S308  (html.py escapes every value)
         "oob": True,
+        **frames,
     }
 
 
@@ -271,7 +291,7 @@ def review_context(
     built = build(document, layers)
     group_rows, views = built.groups, built.views
     colour_of, name_of = built.colour_of, built.name_of
-    entities, events = _labels(project)
+    entities, events = built.entity_types, built.event_types
     rendered = render_chunks(text, views)
 
     columns = None
@@ -336,6 +356,10 @@ def review_context(
         "comments": comments,
         "message": message,
         "next_id": _next_id(document),
+        "agreement": agreement_rows(document, layers),
+        **gold_frames_context(
+            document, gold, list(entities.values()), list(events.values()), layers=layers
+        ),
     }
 
 

@@ -239,3 +239,67 @@ function init() {
   }
 }
 init();
+
+// Gold events as frames (issue 12, templates/review/_gold_frames.html): hovering or
+// focusing a frame, or focusing its trigger in the text, outlines the trigger and its
+// arguments with the workspace's classes (the role as a badge: not colour alone); a
+// frame's links focus that gold annotation in the text instead of reloading the page.
+const frameFor = (id) => id && document.querySelector(`#review-frames [data-frame-for="${CSS.escape(String(id))}"]`);
+
+function highlightEvent(frame) {
+  const root = docText();
+  if (!root) return;
+  for (const old of root.querySelectorAll(".hl-trigger, .hl-arg")) {
+    old.classList.remove("hl-trigger", "hl-arg");
+    delete old.dataset.hlRole;
+  }
+  if (!frame) return;
+  const parts = (id) => root.querySelectorAll(`[data-span-id="${CSS.escape(String(id))}"]`);
+  parts(frame.dataset.frameFor).forEach((part) => part.classList.add("hl-trigger"));
+  for (const pair of (frame.dataset.eventArgs || "").split(" ").filter(Boolean)) {
+    const [spanId, role] = pair.split(":");
+    parts(spanId).forEach((part, index) => {
+      part.classList.add("hl-arg");
+      if (index === 0) part.dataset.hlRole = part.dataset.hlRole ? `${part.dataset.hlRole} + ${role}` : role;
+    });
+  }
+}
+
+function frameAt(element) {
+  const frame = element?.closest?.("#review-frames [data-frame-for]");
+  if (frame) return frame;
+  const mark = element?.closest?.("[data-doc-text] [data-span-id]");
+  return mark ? frameFor(mark.dataset.spanId) : null;
+}
+
+// The events a focused gold entity takes part in (each a link to its frame).
+function showRoles(element) {
+  const mark = element?.closest?.("[data-doc-text] [data-span-id]");
+  for (const section of document.querySelectorAll("#review-frames [data-roles-for]")) {
+    section.hidden = !mark || section.dataset.rolesFor !== mark.dataset.spanId;
+  }
+}
+
+document.addEventListener("focusin", (event) => {
+  if (!page()) return;
+  if (event.target.closest("[data-doc-text]")) showRoles(event.target);
+  highlightEvent(frameAt(event.target));
+});
+document.addEventListener("mouseover", (event) => {
+  const frame = page() && frameAt(event.target);
+  if (frame) highlightEvent(frame);
+});
+document.addEventListener("mouseout", (event) => {
+  if (page() && frameAt(event.target) && !frameAt(event.relatedTarget)) highlightEvent(frameAt(document.activeElement));
+});
+document.addEventListener("click", (event) => {
+  const link = event.target.closest("#review-frames [data-focus-span]");
+  if (!link) return;
+  const mark = docText()?.querySelector(`[data-span-id="${CSS.escape(link.dataset.focusSpan)}"][tabindex]`);
+  if (!mark) return;
+  event.preventDefault();
+  const frame = frameFor(link.dataset.focusSpan) || link.closest("[data-frame-for]");
+  mark.focus();
+  mark.scrollIntoView({ block: "center" });
+  highlightEvent(frame);
+});

@@ -109,3 +109,14 @@ def two_annotators(project):
 @pytest.fixture
 def scenario(two_annotators, seed_document, annotator, other_annotator) -> Scenario:
     return build_scenario(seed_document, annotator, other_annotator)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """The curation page caches its agreement figures under layer ids and versions, which
+    a test database reuses from one test to the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
