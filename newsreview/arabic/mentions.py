@@ -84,15 +84,17 @@ def document_mentions(*, layer: AnnotationLayer, span: Span) -> list[Mention]:
 
 
 def _editable_documents(document: Document, user: User) -> Iterable[int]:
-    """The user's other documents of the project they may still edit (a layer marked done
-    or reviewed is closed until reopened)."""
+    """The user's other documents of the project they may open and still edit (a layer
+    marked done or reviewed is closed until reopened)."""
     closed = AnnotationLayer.objects.filter(
         owner=user,
         document__project_id=document.project_id,
         status__in=[AnnotationLayer.Status.DONE, AnnotationLayer.Status.REVIEWED],
     ).values("document_id")
+    # visible_to: in an assigned-mode project, only the documents assigned to the user.
     return (
-        Document.objects.filter(project_id=document.project_id)
+        Document.objects.visible_to(user)
+        .filter(project_id=document.project_id)
         .exclude(pk=document.pk)
         .exclude(pk__in=closed)
     )

@@ -21,6 +21,8 @@ STAGES = {
     "validate": _("Checking documents"),
     "write": _("Saving documents"),
     "export": _("Writing the export"),
+    "mentions": _("Searching your documents"),
+    "agreement": _("Computing agreement"),
 }
 SHOWN_JOBS = 50
 
