@@ -220,3 +220,29 @@ def test_the_job_only_finds_documents_the_user_may_annotate(
     documents = {m.document_id for m in found}
     assert mine.pk in documents and not_mine.pk not in documents
     assert json.loads(json.dumps([m.key for m in found]))
+
+
+def test_accepting_a_mention_in_a_document_not_mine_is_refused(
+    client, labelled, seed_document, annotator, project
+):
+    from newsreview.projects.models import Assignment
+
+    layer, span = labelled
+    project.assignment_mode = AssignmentMode.ASSIGNED
+    project.save()
+    Assignment.objects.create(document=seed_document, annotator=annotator)
+    not_mine = DocumentFactory(project=project, text="وصل حموشي")
+    start = not_mine.text.index("حموشي")
+    client.force_login(annotator)
+    response = client.post(
+        reverse("arabic:mentions-apply", args=[project.slug, seed_document.pk]),
+        {
+            "span": span.pk,
+            "version": layer.version,
+            "scope": "project",
+            "mention": [f"{not_mine.pk}:{start}:{start + 5}"],
+        },
+        headers=HTMX,
+    )
+    assert response.status_code == 422
+    assert not Span.objects.filter(layer__document=not_mine).exists()
