@@ -9,6 +9,7 @@ served; nothing has to remember to invalidate anything."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -65,9 +66,15 @@ def _matrix(pairs: dict[tuple[str, str], PairAgreement], names: list[str]) -> di
 
 
 def compute_figures(
-    project: Project, *, date_from: date | None = None, date_to: date | None = None
+    project: Project,
+    *,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Figures:
-    agreement = compute_agreement(project, date_from=date_from, date_to=date_to, lowest=LOWEST)
+    agreement = compute_agreement(
+        project, date_from=date_from, date_to=date_to, lowest=LOWEST, progress=progress
+    )
     names = agreement.annotators()
     if any(GOLD in pair for pair in agreement.pairs):
         names.append(GOLD)
@@ -85,16 +92,30 @@ def compute_figures(
     )
 
 
-def dashboard_figures(
-    project: Project, *, date_from: date | None = None, date_to: date | None = None
-) -> Figures:
-    """The figures from the cache when the project has not changed since, else fresh."""
-    key = (
+def figures_key(project: Project, *, date_from: date | None, date_to: date | None) -> str:
+    """The cache key of the figures of the project's current state (and these dates)."""
+    return (
         f"nr:dashboard:{project.pk}:{state_key(project)}:{timezone.localdate()}:"
         f"{date_from}:{date_to}"
     )
-    figures = cache.get(key)
+
+
+def cached_figures(key: str) -> Figures | None:
+    return cache.get(key)
+
+
+def keep_figures(key: str, figures: Figures) -> None:
+    cache.set(key, figures, CACHE_SECONDS)
+
+
+def dashboard_figures(
+    project: Project, *, date_from: date | None = None, date_to: date | None = None
+) -> Figures:
+    """The figures from the cache when the project has not changed since, else fresh
+    (computed here: the `agreement` command; the page computes them in a job, tasks.py)."""
+    key = figures_key(project, date_from=date_from, date_to=date_to)
+    figures = cached_figures(key)
     if figures is None:
         figures = compute_figures(project, date_from=date_from, date_to=date_to)
-        cache.set(key, figures, CACHE_SECONDS)
+        keep_figures(key, figures)
     return figures

@@ -15,7 +15,7 @@ project (bench/bench_agreement.py: 10,000 documents × 3 annotators × 20 spans)
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import combinations
@@ -237,9 +237,12 @@ def compute_agreement(
     date_to: date | None = None,
     lowest: int = 10,
     chunk_size: int = CHUNK,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ProjectAgreement:
     """Agreement over the project (or the documents and dates given), streamed in chunks.
-    `lowest`: how many documents with the lowest agreement between annotators to keep."""
+    `lowest`: how many documents with the lowest agreement between annotators to keep.
+    `progress` hears (documents read, documents in all) after each chunk (the dashboard's
+    background job reports it)."""
     labels = _labels(project)
     queryset = documents_in(project, documents=documents, date_from=date_from, date_to=date_to)
     filtered = documents is not None or date_from is not None or date_to is not None
@@ -254,6 +257,9 @@ def compute_agreement(
         .values_list("pk", flat=True)
     )
     result = ProjectAgreement()
+    read = 0
+    if progress is not None:
+        progress(0, len(ids))
     worst: list[tuple[float, float, int, int, str]] = []  # a max-heap of the lowest, negated
     for chunk in _chunks(ids, chunk_size):
         # Each chunk is a range of ids (narrowed by the filter when there is one).
@@ -285,6 +291,9 @@ def compute_agreement(
                     heapq.heappush(worst, item)
                 else:
                     heapq.heappushpop(worst, item)
+        read += len(chunk)
+        if progress is not None:
+            progress(read, len(ids))
     result.lowest = [
         DocumentScore(-document_id, title, -mean, -mean_overlap, pairs)
         for mean, mean_overlap, document_id, pairs, title in sorted(worst, reverse=True)

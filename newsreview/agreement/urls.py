@@ -8,4 +8,5 @@ app_name = "agreement"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("job/<int:job_id>/", views.dashboard_job, name="dashboard-job"),
 ]

@@ -84,33 +84,43 @@ def document_mentions(*, layer: AnnotationLayer, span: Span) -> list[Mention]:
 
 
 def _editable_documents(document: Document, user: User) -> Iterable[int]:
-    """The user's other documents of the project they may still edit (a layer marked done
-    or reviewed is closed until reopened)."""
+    """The user's other documents of the project they may open and still edit (a layer
+    marked done or reviewed is closed until reopened)."""
     closed = AnnotationLayer.objects.filter(
         owner=user,
         document__project_id=document.project_id,
         status__in=[AnnotationLayer.Status.DONE, AnnotationLayer.Status.REVIEWED],
     ).values("document_id")
+    # visible_to: in an assigned-mode project, only the documents assigned to the user.
     return (
-        Document.objects.filter(project_id=document.project_id)
+        Document.objects.visible_to(user)
+        .filter(project_id=document.project_id)
         .exclude(pk=document.pk)
         .exclude(pk__in=closed)
     )
 
 
 def project_mentions(
-    *, layer: AnnotationLayer, span: Span, progress: Progress | None = None
+    *,
+    layer: AnnotationLayer,
+    span: Span,
+    progress: Progress | None = None,
+    only: set[int] | None = None,
 ) -> list[Mention]:
     """document_mentions, then the same search in the annotator's other open documents of
     the project (their own layers there). The database first narrows the documents to
     those whose normalised text contains the needle (search.py), so the cost follows the
     number of documents that mention it, not the size of the project. `progress` hears
-    (done, total) after each batch: a background job reports it (see tasks.py)."""
+    (done, total) after each batch: a background job reports it (see tasks.py). `only`
+    narrows the other documents to these ids."""
     user = layer.owner
     found = document_mentions(layer=layer, span=span)
-    candidates = documents_possibly_containing(
-        _editable_documents(layer.document, user), span.text
-    ).order_by("pk")
+    editable = _editable_documents(layer.document, user)
+    if only is not None:
+        # Checking an accepted choice needs only the documents it names (the full run is
+        # the background job's).
+        editable = editable.filter(pk__in=only)
+    candidates = documents_possibly_containing(editable, span.text).order_by("pk")
     ids = list(candidates.values_list("pk", flat=True))
     total = len(ids)
     if progress is not None:
@@ -162,7 +172,7 @@ def label_mentions(
     if not chosen:
         raise AnnotationError("nothing_chosen", _("Choose at least one mention to label."))
     mentions = (
-        project_mentions(layer=layer, span=span)
+        project_mentions(layer=layer, span=span, only={key[0] for key in chosen})
         if project_wide
         else document_mentions(layer=layer, span=span)
     )

@@ -1,22 +1,32 @@
-"""Project-wide label-all-mentions as a background job (issue 13).
+"""Project-wide label-all-mentions as a background job (issues 13 and 14).
 
-A module-level function taking ids (its arguments and its result round-trip through
-JSON), calling the same service as the preview view. The view runs it synchronously for
-now, with an in-page progress indication; once django-tasks is in (issue 14), decorate it
-with `@task()` and enqueue it with
-`transaction.on_commit(partial(find_project_mentions.enqueue, span_id=…, user_id=…))`
-(STYLE.md §9); `report` then writes the progress where the page polls it.
-"""
+`find_project_mentions` takes ids and returns JSON-ready data, calling the same service
+as the in-document preview; `project_mentions_job` is the django-tasks task the
+workspace's dialog enqueues (through jobs.services.start_job): it reports progress per
+batch of documents and stores the result as a JSON file the preview reads once the job
+is done (mentions_result)."""
 
 from __future__ import annotations
 
+import io
+import json
 from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
-from newsreview.annotations.models import Span
+from django.core.files.storage import default_storage
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django_tasks import task
 
-from .mentions import project_mentions
+from newsreview.annotations.models import Span
+from newsreview.jobs.models import Job
+from newsreview.jobs.services import JobFailed, Progress, finish_job, run_job
+
+from .mentions import Mention, project_mentions
+
+RESULT_NAME = "mentions.json"
 
 
 def find_project_mentions(
@@ -30,3 +40,45 @@ def find_project_mentions(
     ).get(pk=span_id, layer__owner_id=user_id)
     found = project_mentions(layer=span.layer, span=span, progress=report)
     return {"span": span_id, "mentions": [asdict(m) for m in found]}
+
+
+@task()
+def project_mentions_job(job_id: int) -> None:
+    run_job(job_id, _find)
+
+
+def _find(job: Job, progress: Progress) -> None:
+    try:
+        result = find_project_mentions(
+            span_id=job.params["span"],
+            user_id=job.user_id,
+            report=lambda done, total: progress("mentions", done, total),
+        )
+    except Span.DoesNotExist as gone:
+        raise JobFailed(_("That annotation does not exist in your layer any more.")) from gone
+    count = len(result["mentions"])
+    message = ngettext("%(n)s mention found.", "%(n)s mentions found.", count) % {"n": count}
+    link = (
+        reverse("annotations:annotate", args=[job.project.slug, job.params["document"]])
+        + f"?span={job.params['span']}"
+    )
+    finish_job(
+        job,
+        message=message,
+        link=link,
+        result=io.BytesIO(json.dumps(result, ensure_ascii=False).encode()),
+        result_name=RESULT_NAME,
+    )
+
+
+def mentions_result(job: Job) -> list[Mention] | None:
+    """The mentions a finished job found, or None if its result is not (or no longer)
+    there."""
+    if not job.has_result:
+        return None
+    try:
+        with default_storage.open(job.result_file, "rb") as handle:
+            data = json.loads(handle.read())
+        return [Mention(**item) for item in data["mentions"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None

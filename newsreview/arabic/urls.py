@@ -19,6 +19,16 @@ urlpatterns = [
         name="mentions-apply",
     ),
     path(
+        "documents/<int:document_id>/mentions/project/",
+        views.mentions_project_start,
+        name="mentions-project",
+    ),
+    path(
+        "documents/<int:document_id>/mentions/project/<int:job_id>/",
+        views.mentions_job,
+        name="mentions-job",
+    ),
+    path(
         "documents/<int:document_id>/suggestions/",
         views.suggestions_panel,
         name="suggestions",

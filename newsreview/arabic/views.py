@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -20,12 +20,15 @@ from newsreview.annotations.forms import VersionForm
 from newsreview.annotations.models import AnnotationLayer, Span
 from newsreview.core.http import HtmxHttpRequest, navigate
 from newsreview.documents.models import Document
+from newsreview.jobs.models import Job
+from newsreview.jobs.services import fail_stale_jobs, read_progress, start_job, visible_jobs
 from newsreview.projects.models import EntityType, EventType
 from newsreview.projects.permissions import project_for
 
 from . import gazetteer, mentions
 from .forms import MentionsForm
 from .search import search_annotations
+from .tasks import mentions_result, project_mentions_job
 
 PREVIEW = "arabic/mentions.html"
 MAX_SHOWN = 1_000  # a preview longer than this lists the first ones (all stay checked)
@@ -66,13 +69,17 @@ def _span_param(request: HtmxHttpRequest) -> int | None:
 
 
 def _preview_context(
-    document: Document, layer: AnnotationLayer, span: Span, *, project_wide: bool
+    document: Document,
+    layer: AnnotationLayer,
+    span: Span,
+    *,
+    project_wide: bool,
+    found: list[mentions.Mention] | None = None,
 ) -> dict:
-    found = (
-        mentions.project_mentions(layer=layer, span=span)
-        if project_wide
-        else mentions.document_mentions(layer=layer, span=span)
-    )
+    """The preview's context: `found` is a project-wide job's result, else the
+    in-document search runs here (it is fast)."""
+    if found is None:
+        found = mentions.document_mentions(layer=layer, span=span)
     here = [m for m in found if m.document_id == document.pk]
     return {
         "document": document,
@@ -99,10 +106,84 @@ def mentions_preview(request: HtmxHttpRequest, slug: str, document_id: int) -> H
             _("Focus an annotation first."), status=400, content_type="text/plain; charset=utf-8"
         )
     layer, span = _layer_and_span(request, document, span_id)
-    context = _preview_context(
-        document, layer, span, project_wide=request.GET.get("scope") == "project"
-    )
+    # The project-wide search is a background job (mentions_project_start); this GET
+    # only ever runs the in-document one.
+    context = _preview_context(document, layer, span, project_wide=False)
     template = PREVIEW + "#mentions-body" if request.htmx else PREVIEW
+    return render(request, template, context)
+
+
+@require_POST
+@login_required
+def mentions_project_start(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpResponse:
+    """Start looking for a span's mentions in the user's other documents of the project,
+    as a background job; answer with its progress, which the dialog polls."""
+    document = _document(request, slug, document_id)
+    value = request.POST.get("span", "")
+    span_id = int(value) if value.isdigit() and len(value) < 19 else None
+    if span_id is None:
+        return HttpResponse(
+            _("Focus an annotation first."), status=400, content_type="text/plain; charset=utf-8"
+        )
+    _layer, span = _layer_and_span(request, document, span_id)
+    job = start_job(
+        user=request.user,
+        project=document.project,
+        kind=Job.Kind.MENTIONS,
+        title=f"{span.text[:100]} · {document.title[:150]}",
+        params={"document": document.pk, "span": span.pk},
+        task=project_mentions_job,
+    )
+    url = reverse("arabic:mentions-job", args=[slug, document.pk, job.pk])
+    if not request.htmx:
+        return navigate(request, url)
+    # Always the progress first, even when the job is already done (the immediate
+    # backend): the dialog's next poll brings the preview.
+    return render(
+        request,
+        PREVIEW + "#mentions-job",
+        {
+            "job": job,
+            "document": document,
+            "project": document.project,
+            "span": span,
+            "progress": None,
+            "poll_url": url,
+        },
+    )
+
+
+@require_GET
+@login_required
+def mentions_job(
+    request: HtmxHttpRequest, slug: str, document_id: int, job_id: int
+) -> HttpResponse:
+    """A project-wide search's progress while it runs, then its preview (the same one as
+    the in-document search, with its checkboxes). Only its owner sees it (404)."""
+    document = _document(request, slug, document_id)
+    mine = visible_jobs(request.user).filter(
+        kind=Job.Kind.MENTIONS, project=document.project, params__document=document.pk
+    )
+    fail_stale_jobs(mine.filter(pk=job_id))
+    job = get_object_or_404(mine, pk=job_id)
+    layer, span = _layer_and_span(request, document, job.params.get("span"))
+    context = {"job": job, "document": document, "project": document.project, "span": span}
+    if job.status == Job.Status.DONE:
+        found = mentions_result(job)
+        if found is not None:
+            context = _preview_context(document, layer, span, project_wide=True, found=found)
+            template = PREVIEW + "#mentions-body" if request.htmx else PREVIEW
+            return render(request, template, context)
+        job.status = Job.Status.FAILED
+        job.message = _("The result of this search is no longer there; start it again.")
+    state = read_progress(job.pk) if job.status == Job.Status.RUNNING else None
+    context.update(
+        progress=state,
+        poll_url=reverse("arabic:mentions-job", args=[slug, document.pk, job.pk]),
+    )
+    template = PREVIEW + "#mentions-job" if request.htmx else PREVIEW
+    if not request.htmx:
+        context["job_page"] = True
     return render(request, template, context)
 
 

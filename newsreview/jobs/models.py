@@ -16,6 +16,8 @@ class Job(models.Model):
     class Kind(models.TextChoices):
         IMPORT = "import", _("Import")
         EXPORT = "export", _("Export")
+        MENTIONS = "mentions", _("Label all mentions")
+        AGREEMENT = "agreement", _("Agreement figures")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Waiting")

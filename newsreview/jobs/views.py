@@ -21,6 +21,8 @@ STAGES = {
     "validate": _("Checking documents"),
     "write": _("Saving documents"),
     "export": _("Writing the export"),
+    "mentions": _("Searching your documents"),
+    "agreement": _("Computing agreement"),
 }
 SHOWN_JOBS = 50
 
@@ -61,7 +63,8 @@ def job_detail(request: HtmxHttpRequest, job_id: int) -> HttpResponse:
 @login_required
 def job_download(request: HtmxHttpRequest, job_id: int) -> HttpResponse:
     job = get_object_or_404(visible_jobs(request.user), pk=job_id)
-    if not job.has_result:
+    # A dashboard's or a mentions search's result is read by its own page, not downloaded.
+    if not job.has_result or job.kind in (Job.Kind.AGREEMENT, Job.Kind.MENTIONS):
         raise Http404
     try:
         handle = default_storage.open(job.result_file, "rb")

@@ -179,3 +179,12 @@ document.addEventListener("keydown", (event) => {
   if (event.ctrlKey || event.metaKey || event.altKey) return;
   if (suggestionKey(event)) event.preventDefault();
 });
+
+// A project-wide search runs as a background job: its progress fragment polls (htmx) and
+// is replaced by the preview when done; keep focus in the dialog on the preview's button.
+document.addEventListener("htmx:afterSwap", (event) => {
+  const box = dialog();
+  if (!box?.open || event.detail.target?.id !== "mentions-body") return;
+  const body = document.getElementById("mentions-body");
+  if (body && !body.hasAttribute("data-mentions-job")) body.querySelector("[data-mentions-submit]")?.focus();
+});

@@ -145,6 +145,18 @@ EXPECTED: dict[str, dict[str, dict[str, str]]] = {
         }
         for name in ("job-detail", "job-download")
     },  # fmt: skip
+    # Project-wide label-all-mentions as a job: any member may start one on a document
+    # they may open; its progress and preview are its owner's only (404 for anybody else).
+    "arabic:mentions-project": {"GET": GET_ONLY, "POST": project_page(*ALL_MEMBERS)},
+    "arabic:mentions-job": {
+        "GET": {**everyone(NOT_FOUND), "anonymous": LOGIN, "manager": OK},
+        "POST": GET_ONLY,
+    },
+    # The dashboard's computing job: reviewers and managers, its owner only.
+    "agreement:dashboard-job": {
+        "GET": {**project_page(*REVIEWERS), "reviewer": NOT_FOUND, "superuser": NOT_FOUND},
+        "POST": GET_ONLY,
+    },
     # Probes for load balancers: anybody, read only.
     "healthz": {"GET": everyone(), "POST": GET_ONLY},
     "readyz": {"GET": everyone(), "POST": GET_ONLY},
@@ -182,12 +194,47 @@ def _finished_export(client: Client, world: World) -> dict[str, int]:
     return {"job_id": job.pk}
 
 
+def _mentions_job(client: Client, world: World) -> dict[str, int]:
+    """A waiting label-all-mentions job of news's manager, on a span of their own."""
+    from newsreview.annotations import services
+    from newsreview.jobs.models import Job
+    from tests.factories import JobFactory
+
+    manager, document = world.user("manager"), world.news.document
+    layer = services.get_or_create_layer(document=document, user=manager)
+    start = document.text.index("حموشي")
+    span = services.add_span(layer=layer, start=start, end=start + 5, label="PERS", by=manager)
+    job = JobFactory(
+        user=manager,
+        project=world.news.project,
+        kind=Job.Kind.MENTIONS,
+        params={"document": document.pk, "span": span.pk},
+    )
+    return {"job_id": job.pk}
+
+
+def _agreement_job(client: Client, world: World) -> dict[str, int]:
+    """A waiting dashboard job of news's manager."""
+    from newsreview.jobs.models import Job
+    from tests.factories import JobFactory
+
+    job = JobFactory(
+        user=world.user("manager"),
+        project=world.news.project,
+        kind=Job.Kind.AGREEMENT,
+        params={"key": "k", "url": "/"},
+    )
+    return {"job_id": job.pk}
+
+
 # URL kwargs that exist only after the user did something: url name -> maker of kwargs,
 # used for the users the table allows (the others are refused before the lookup).
 PREPARE = dict.fromkeys(
     ("imports:preview", "imports:progress", "imports:confirm", "imports:cancel"), _upload_token
 )
 PREPARE["jobs:job-download"] = _finished_export
+PREPARE["arabic:mentions-job"] = _mentions_job
+PREPARE["agreement:dashboard-job"] = _agreement_job
 ROUTES = app_routes()
 
 
