@@ -143,6 +143,10 @@ def _normalise_clusters(text: str, *, simple: bool = False) -> Normalised:
         if not simple:
             piece = unicodedata.normalize("NFC", piece)
         folded = "".join(fold_char(c) for c in piece)
+        if not simple:
+            # A deleted mark between a letter and another mark (i + hamza above + acute)
+            # leaves a pair NFC composes: compose it now, so normalising is idempotent.
+            folded = unicodedata.normalize("NFC", folded)
         if not folded:
             # A deleted mark or tatweel belongs to the character before: every normalised
             # character made from it (lower-casing may give two) now ends after it.

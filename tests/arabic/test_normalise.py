@@ -169,3 +169,10 @@ def test_fast_path_gives_the_reference_result(text):
         list(fast.starts),
         list(fast.ends),
     )
+
+
+def test_deleting_a_mark_between_a_letter_and_a_mark_keeps_normalising_idempotent():
+    # Found by hypothesis: i + hamza above + acute; without the hamza, i + acute composes.
+    once = normalise("i\u0654\u0301")
+    assert once.text == "\u00ed"
+    assert normalise(once.text).text == once.text
