@@ -226,17 +226,18 @@ function settleFocus(action, before, focusedId, selectedId) {
   const selection = getSelection();
   if (selection.rangeCount && !selection.isCollapsed && docText()?.contains(selection.anchorNode)) return;
   const movedOn = gesture !== action.gesture || queue.length > 0;
-  if (!movedOn && selectedId && focusSpanId(selectedId)) return;
+  if (!movedOn && selectedId && focusSpanId(selectedId, { scroll: true })) return;
   if (before && document.body.contains(before) && before !== document.body) return;
+  // Putting focus back never scrolls: the user may be reading or dragging elsewhere.
   if (focusedId && focusSpanId(focusedId)) return;
   if (!before || before === document.body || !document.body.contains(before)) {
     docText()?.focus({ preventScroll: true });
   }
 }
 
-function focusSpanId(id) {
+function focusSpanId(id, { scroll = false } = {}) {
   const mark = docText()?.querySelector(`[data-span-id="${CSS.escape(String(id))}"][tabindex]`);
-  if (mark) mark.focus({ preventScroll: !movedOutOfView(mark) });
+  if (mark) mark.focus({ preventScroll: !(scroll && movedOutOfView(mark)) });
   return Boolean(mark);
 }
 

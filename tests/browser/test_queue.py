@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 
 import pytest
+from django.db import OperationalError
 
 from newsreview.annotations import services
 from newsreview.annotations.forms import move_edge
@@ -306,8 +307,16 @@ def test_conflict_sets_queued_actions_aside_and_sends_them_again(
     france = text.index("فرنسا")
     hammouchi = text.index("حموشي")
     page = open_workspace(login, live_server, annotator, seed_document)
-    # Another tab changes the layer after this page loaded.
-    services.add_span(layer=layer, start=hammouchi, end=hammouchi + 5, label="PERS", by=annotator)
+    # Another tab changes the layer after this page loaded (SQLite's in-memory test
+    # database may be locked for a moment by the server thread answering the page).
+    for _ in range(50):
+        try:
+            services.add_span(
+                layer=layer, start=hammouchi, end=hammouchi + 5, label="PERS", by=annotator
+            )
+            break
+        except OperationalError:
+            page.wait_for_timeout(100)
     delay_posts(page, 400)
     drag_select(page, paris, paris + 5)
     page.keyboard.press("g")
