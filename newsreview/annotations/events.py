@@ -22,7 +22,7 @@ from newsreview.projects.models import NOTE_MAX, AttributeType, EventType, RoleT
 
 from .errors import AnnotationError
 from .models import AnnotationLayer, Argument, Event
-from .services import _bump, _check_role_allows, _lock, _record, _state
+from .services import bump_version, check_role_allows, lock_layer, record_change, state_of
 
 # --- attributes -------------------------------------------------------------------------
 
@@ -84,7 +84,7 @@ def set_event_attribute(
 ) -> Event:
     """Set the attribute `name` of `event` (realis: planned, a note…), or clear it when
     `value` is None or empty. The value must be one the schema allows."""
-    layer = _lock(layer, version, editing=True)
+    layer = lock_layer(layer, version, editing=True)
     event = _event_in(layer, event)
     definitions = attribute_definitions(layer.document.project.schema_id)
     if isinstance(value, str) and definitions.get(name) == []:
@@ -93,7 +93,7 @@ def set_event_attribute(
     problem = attribute_problem(definitions, name, "" if clearing else value)
     if problem and (name not in definitions or not clearing):
         raise AnnotationError("bad_attribute", problem)
-    before = _state(events=[event])
+    before = state_of(events=[event])
     attributes = dict(event.attributes or {})
     if clearing:
         if name not in attributes:
@@ -109,8 +109,8 @@ def set_event_attribute(
         attributes[name] = value
     event.attributes = dict(sorted(attributes.items()))
     event.save(update_fields=["attributes"])
-    _record(layer, by, "event.attributes", before, _state(events=[event]))
-    _bump(layer)
+    record_change(layer, by, "event.attributes", before, state_of(events=[event]))
+    bump_version(layer)
     return event
 
 
@@ -128,7 +128,7 @@ def change_argument_role(
 ) -> Argument:
     """Move an argument to another role of its event's type: a mistaken role, or one the
     event's previous type had (flagged since the type changed)."""
-    layer = _lock(layer, version, editing=True)
+    layer = lock_layer(layer, version, editing=True)
     argument_id = argument.pk if isinstance(argument, Argument) else argument
     argument = (
         Argument.objects.select_related("role", "event__event_type", "span__entity_type")
@@ -148,7 +148,7 @@ def change_argument_role(
         )
     if new_role.pk == argument.role_id:
         raise AnnotationError("unchanged", _("The argument already has this role."))
-    _check_role_allows(new_role, argument.span.entity_type)
+    check_role_allows(new_role, argument.span.entity_type)
     others = Argument.objects.filter(event=event, role=new_role).exclude(pk=argument.pk)
     if others.filter(span_id=argument.span_id).exists():
         raise AnnotationError("duplicate", _("This argument is already linked."))
@@ -158,11 +158,11 @@ def change_argument_role(
             _("The role “%(role)s” (%(key)s) takes one argument and already has one.")
             % {"role": new_role.name, "key": new_role.key},
         )
-    before = _state(arguments=[argument])
+    before = state_of(arguments=[argument])
     argument.role = new_role
     argument.save(update_fields=["role"])
-    _record(layer, by, "argument.update", before, _state(arguments=[argument]))
-    _bump(layer)
+    record_change(layer, by, "argument.update", before, state_of(arguments=[argument]))
+    bump_version(layer)
     return argument
 
 

@@ -77,7 +77,7 @@ def _argument_span_ids(state: Any) -> set[int]:
 
 
 def _describe(state: Any, span_texts: dict[int, str]) -> list[str]:
-    """Readable lines for a before/after record (services._state, status or comment)."""
+    """Readable lines for a before/after record (services.state_of, status or comment)."""
     if not isinstance(state, dict):
         return []
     lines: list[str] = []

@@ -2,7 +2,7 @@
 
 The rules are those of `annotations.services` (a label of the project's schema, an entity
 type key first then an event type key as in `resolve_label`; offsets checked by the same
-`_check_offsets`; no exact duplicate in a layer; the text the file carries equals the
+`check_offsets`; no exact duplicate in a layer; the text the file carries equals the
 document's slice; a role of the event type, filled by an allowed entity type, at most
 once unless it may repeat). Checks run on plain dicts and tuples: one query per table,
 whatever the size of the batch.
@@ -23,7 +23,7 @@ from newsreview.accounts.models import User
 from newsreview.annotations.errors import AnnotationError
 from newsreview.annotations.events import attribute_definitions, attribute_problem
 from newsreview.annotations.models import GOLD, AnnotationLayer
-from newsreview.annotations.services import _check_offsets
+from newsreview.annotations.services import check_offsets
 from newsreview.documents.models import Document
 from newsreview.documents.services import DocumentError, build_document
 from newsreview.projects.models import EntityType, EventType, Membership, Project, RoleType
@@ -381,7 +381,7 @@ class Validator:
                 )
                 continue
             start, end = span.start, span.end
-            # The cheap test accepts exactly what _check_offsets accepts; anything else
+            # The cheap test accepts exactly what check_offsets accepts; anything else
             # goes through it for the same message as the annotation services give.
             if not (
                 type(start) is int
@@ -390,7 +390,7 @@ class Validator:
                 and not text[start:end].isspace()
             ):
                 try:
-                    _check_offsets(text, start, end)
+                    check_offsets(text, start, end)
                 except AnnotationError as error:
                     self.error(file, span.where, span.field, error.message)
                     continue

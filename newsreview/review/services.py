@@ -326,7 +326,7 @@ def _copy(
         )
         if not created:
             raise AnnotationError("duplicate", _("The gold layer already has this annotation."))
-        return span, None, annotate._state([span])
+        return span, None, annotate.state_of([span])
     if candidate.type not in labels.events:
         raise AnnotationError(
             "unknown_label",
@@ -357,7 +357,7 @@ def _copy(
     else:
         # Same trigger and type already in gold: it becomes this candidate (its arguments
         # and attributes replaced), one undoable step.
-        before = annotate._span_closure(trigger)
+        before = annotate.span_closure(trigger)
         event = Event.objects.get(trigger=trigger)
         Argument.objects.filter(event=event).delete()
         event.attributes = _attributes(candidate)
@@ -378,9 +378,9 @@ def _copy(
             new_spans.append(span)
         arguments.append(Argument.objects.create(event=event, role=role, span=span))
     if before is None:
-        after = annotate._state(new_spans, [event], arguments)
+        after = annotate.state_of(new_spans, [event], arguments)
     else:
-        after = annotate._state([trigger, *new_spans], [event], arguments)
+        after = annotate.state_of([trigger, *new_spans], [event], arguments)
     return trigger, before, after
 
 
@@ -410,7 +410,7 @@ def _gold_for_review(document: Document, by: User | None, version: int | None) -
     checks every review write shares. The first review write starts the review."""
     require_reviewer(by, document.project)
     gold = annotate.get_or_create_named_layer(document=document, name=GOLD)
-    gold = annotate._lock(gold, version, editing=True)
+    gold = annotate.lock_layer(gold, version, editing=True)
     if gold.status == Status.NEW:
         if not is_ready(document):
             raise _not_ready(document)
@@ -460,11 +460,11 @@ def _preaccept(document: Document, gold: AnnotationLayer, by: User | None) -> No
             for state in states:
                 for key in merged:
                     merged[key] += state.get(key, [])
-            change = annotate._record(gold, by, "span.add", None, merged)
+            change = annotate.record_change(gold, by, "span.add", None, merged)
             for decision in decisions:
                 decision.change = change
             Decision.objects.bulk_create(decisions)
-    annotate._bump(gold)  # new → in progress, and a new version
+    annotate.bump_version(gold)  # new → in progress, and a new version
 
 
 @transaction.atomic
@@ -473,7 +473,7 @@ def start_review(*, document: Document, by: User | None) -> AnnotationLayer:
     candidates pre-accepted. Idempotent: a started review is left as it is."""
     require_reviewer(by, document.project)
     gold = annotate.get_or_create_named_layer(document=document, name=GOLD)
-    gold = annotate._lock(gold, None)
+    gold = annotate.lock_layer(gold, None)
     if gold.status != Status.NEW:
         return gold
     return _gold_for_review(document, by, None)
@@ -510,7 +510,9 @@ def accept_candidate(
     if merging.GoldIndex.of(layers.gold_input).holds(found):
         raise AnnotationError("duplicate", _("The gold layer already has this annotation."))
     span, before, after = _copy(gold, found, Labels.of(document.project), by)
-    change = annotate._record(gold, by, "span.update" if before else "span.add", before, after)
+    change = annotate.record_change(
+        gold, by, "span.update" if before else "span.add", before, after
+    )
     group = next((g for g in result.groups if found in g.candidates), None)
     decision = Decision.objects.create(
         document=document,
@@ -522,7 +524,7 @@ def accept_candidate(
         change=change,
         by=by,
     )
-    annotate._bump(gold)
+    annotate.bump_version(gold)
     return decision
 
 
@@ -557,14 +559,14 @@ def reject_group(
     ).select_related("entity_type", "event_type")
     before: annotate.State | None = None
     for span in removed:
-        closure = annotate._span_closure(span)
+        closure = annotate.span_closure(span)
         before = before or {"spans": [], "events": [], "arguments": []}
         for key in before:
             seen = {r["id"] for r in before[key]}
             before[key] += [r for r in closure[key] if r["id"] not in seen]
     if before:
         Span.objects.filter(pk__in=[r["id"] for r in before["spans"]]).delete()
-    change = annotate._record(gold, by, REJECT, before, {"group": found.id})
+    change = annotate.record_change(gold, by, REJECT, before, {"group": found.id})
     decision = Decision.objects.create(
         document=document,
         kind=Decision.Kind.REJECTED,
@@ -573,7 +575,7 @@ def reject_group(
         change=change,
         by=by,
     )
-    annotate._bump(gold)
+    annotate.bump_version(gold)
     return decision
 
 
@@ -585,7 +587,7 @@ def undo_review(*, document: Document, by: User, version: int | None = None) -> 
     gold = AnnotationLayer.objects.filter(document=document, kind=Kind.GOLD).first()
     if gold is None:
         raise AnnotationError("nothing_to_undo", _("There is nothing to undo."))
-    gold = annotate._lock(gold, version, editing=True)
+    gold = annotate.lock_layer(gold, version, editing=True)
     last = (
         Change.objects.select_for_update()
         .filter(layer=gold, user=by, is_undone=False, action__in=(*annotate.UNDOABLE, REJECT))
@@ -596,7 +598,7 @@ def undo_review(*, document: Document, by: User, version: int | None = None) -> 
         raise AnnotationError("nothing_to_undo", _("There is nothing to undo."))
     if last.action == REJECT:
         if last.before:
-            annotate._replay(gold, None, last.before)
+            annotate.replay(gold, None, last.before)
         last.is_undone = True
         last.save(update_fields=["is_undone"])
         Change.objects.create(
@@ -607,7 +609,7 @@ def undo_review(*, document: Document, by: User, version: int | None = None) -> 
             before=None,
             after=last.before,
         )
-        annotate._bump(gold)
+        annotate.bump_version(gold)
         undone = last
     else:
         undone = annotate.undo(layer=gold, by=by)
@@ -634,7 +636,7 @@ def approve_document(
     Refused while the document is not ready or a disagreement is undecided."""
     require_reviewer(by, document.project)
     gold = annotate.get_or_create_named_layer(document=document, name=GOLD)
-    locked = annotate._lock(gold, version)
+    locked = annotate.lock_layer(gold, version)
     if locked.status == Status.REVIEWED:
         raise AnnotationError("bad_transition", _("This document is already reviewed."))
     if not is_ready(document):

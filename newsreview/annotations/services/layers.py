@@ -1,0 +1,116 @@
+"""Layers: finding or creating them, optimistic locking, the version bump and the
+audit record every write ends with."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from newsreview.accounts.models import User
+from newsreview.documents.models import Document
+from newsreview.projects.models import EntityType, EventType
+
+from ..errors import AnnotationError
+from ..models import GOLD, AnnotationLayer, Change
+
+Label = EntityType | EventType
+State = dict[str, list[dict[str, Any]]]
+
+# Actions the annotator may undo (layer status changes and comments are not).
+UNDOABLE = (
+    "span.add",
+    "span.add_batch",
+    "span.delete",
+    "span.update",
+    "argument.add",
+    "argument.delete",
+    # issue 12 (annotations/events.py)
+    "argument.update",
+    "event.attributes",
+)
+
+
+# --- layers ---------------------------------------------------------------------------
+
+
+def get_or_create_layer(*, document: Document, user: User) -> AnnotationLayer:
+    """The annotator's own layer on `document`, created on first write."""
+    layer, _created = AnnotationLayer.objects.get_or_create(
+        document=document, owner=user, defaults={"kind": AnnotationLayer.Kind.ANNOTATOR}
+    )
+    return layer
+
+
+def get_or_create_named_layer(
+    *, document: Document, name: str, kind: str = AnnotationLayer.Kind.PREANNOTATION
+) -> AnnotationLayer:
+    """A layer with no owner: the gold layer (`name='gold'`) or a pre-annotation layer."""
+    if name == GOLD:
+        kind = AnnotationLayer.Kind.GOLD
+    layer, _created = AnnotationLayer.objects.get_or_create(
+        document=document, owner=None, name=name, defaults={"kind": kind}
+    )
+    return layer
+
+
+def check_version(*, layer: AnnotationLayer, version: int | None) -> None:
+    """Refuse a page that saw another version of `layer` (optimistic locking). Views call it
+    before looking anything up, so a stale tab gets the conflict and a fresh view rather
+    than "not found" for an annotation another tab deleted; lock_layer checks again, locked."""
+    if version is not None and layer.version != version:
+        raise AnnotationError(
+            "stale",
+            _(
+                "This document changed since you opened it (in another tab or by a colleague). "
+                "The page now shows the current annotations; please redo your last action."
+            ),
+        )
+
+
+def lock_layer(
+    layer: AnnotationLayer, version: int | None, *, editing: bool = False
+) -> AnnotationLayer:
+    """The layer, locked for this transaction; refuses a stale version and, for edits of
+    annotations, a layer already marked done or reviewed (a reviewer may be reading it)."""
+    locked = (
+        AnnotationLayer.objects.select_for_update(of=("self",))
+        .select_related("document__project__schema", "owner")
+        .get(pk=layer.pk)
+    )
+    check_version(layer=locked, version=version)
+    if editing and locked.status in (
+        AnnotationLayer.Status.DONE,
+        AnnotationLayer.Status.REVIEWED,
+    ):
+        raise AnnotationError(
+            "layer_closed",
+            _("This document is marked %(status)s; reopen it before changing annotations.")
+            % {"status": locked.get_status_display()},
+        )
+    return locked
+
+
+def bump_version(layer: AnnotationLayer) -> None:
+    layer.version += 1
+    fields = ["version", "updated_at"]
+    if layer.status == AnnotationLayer.Status.NEW:
+        layer.status = AnnotationLayer.Status.IN_PROGRESS
+        fields.append("status")
+    layer.save(update_fields=fields)
+
+
+def record_change(
+    layer: AnnotationLayer, by: User | None, action: str, before: Any, after: Any
+) -> Change:
+    if action in UNDOABLE and by is not None:
+        # A new action ends the redo chain, as in every editor.
+        Change.objects.filter(layer=layer, user=by, is_redoable=True).update(is_redoable=False)
+    return Change.objects.create(
+        document_id=layer.document_id,
+        layer=layer,
+        user=by,
+        action=action,
+        before=before,
+        after=after,
+    )
