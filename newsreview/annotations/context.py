@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.db.models import Case, Exists, OuterRef, Value, When
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
 from newsreview.documents.models import Document
 from newsreview.projects.models import Assignment, EntityType, EventType, RoleType
@@ -121,11 +121,19 @@ class SpanRow:
     text: str
     entity_type_id: int | None
     event_type_id: int | None
-    label: EntityType | EventType
+    label: EntityType | EventType | LabelRef
 
     @property
     def is_trigger(self) -> bool:
         return self.event_type_id is not None
+
+
+class LabelRef(NamedTuple):
+    """A label's fields read along with a span (the hot path reads no label instances)."""
+
+    key: str
+    colour: str
+    name: str
 
 
 @dataclass
@@ -269,12 +277,56 @@ def span_added_context(
     bounds = chunk_bounds(text)
     touched = chunks_touching(bounds, span.start, span.end)
     lo, hi = bounds[touched[0]][0], bounds[touched[-1]][1]
-    # The few spans of the touched chunks, with their labels in the same query.
+    # The few spans of the touched chunks, with their labels' fields in the same query, as
+    # tuples: model instances cost more than the rest of this answer (bench_annotate).
+    arabic = (get_language() or "").startswith("ar")
     rows = [
-        SpanRow(s.pk, s.start, s.end, s.text, s.entity_type_id, s.event_type_id, s.label)
-        for s in Span.objects.filter(layer=layer, start__lt=hi, end__gt=lo)
-        .select_related("entity_type", "event_type")
+        SpanRow(
+            pk,
+            start,
+            end,
+            span_text,
+            entity_id,
+            event_id,
+            LabelRef(
+                entity_key or event_key,
+                entity_colour or event_colour,
+                (entity_ar or event_ar) if arabic else (entity_en or event_en),
+            ),
+        )
+        for (
+            pk,
+            start,
+            end,
+            span_text,
+            entity_id,
+            event_id,
+            entity_key,
+            entity_colour,
+            entity_en,
+            entity_ar,
+            event_key,
+            event_colour,
+            event_en,
+            event_ar,
+        ) in Span.objects.filter(layer=layer, start__lt=hi, end__gt=lo)
         .order_by("start", "-end", "id")
+        .values_list(
+            "pk",
+            "start",
+            "end",
+            "text",
+            "entity_type_id",
+            "event_type_id",
+            "entity_type__key",
+            "entity_type__colour",
+            "entity_type__name_en",
+            "entity_type__name_ar",
+            "event_type__key",
+            "event_type__colour",
+            "event_type__name_en",
+            "event_type__name_ar",
+        )
     ]
     views = [_view(r, r.label.name) for r in rows]
     chunks = "".join(render_chunk(text, bounds, i, views, span.pk, oob=True) for i in touched)

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -191,6 +192,29 @@ def _replay(request: HtmxHttpRequest, document: Document, key: str) -> HttpRespo
     return _answer(request, document, selected_id=applied.result.get("span"))
 
 
+def _writable_layer(
+    request: HtmxHttpRequest, document: Document, key: str
+) -> tuple[AnnotationLayer | None, bool]:
+    """The user's own layer on `document` (None before their first write) and whether the
+    action `key` was applied to it already: one simple query on every write.
+
+    The document came through Document.objects.visible_to (the user is a member of its
+    project, or a superuser), so the user's own annotator layer is theirs to edit: the
+    same rows own_layer finds through the permission-scoped queryset, without its joins."""
+    layers = AnnotationLayer.objects.filter(
+        document=document, owner=request.user, kind=AnnotationLayer.Kind.ANNOTATOR
+    )
+    if key:
+        layers = layers.annotate(
+            applied=Exists(AppliedAction.objects.filter(layer=OuterRef("pk"), key=key))
+        )
+    layer = layers.first()
+    if layer is None:
+        return None, False
+    layer.document = document  # the services reuse it instead of fetching the text again
+    return layer, bool(getattr(layer, "applied", False))
+
+
 def _refuse(
     request: HtmxHttpRequest, document: Document, status: int, message: str
 ) -> HttpResponse:
@@ -227,9 +251,9 @@ def _act(
     form = form_class(request.POST)
     if not form.is_valid():
         return _refuse(request, document, 422, error_message(form))
-    if key and (replayed := _replay(request, document, key)) is not None:
+    layer, applied = _writable_layer(request, document, key)
+    if applied and (replayed := _replay(request, document, key)) is not None:
         return replayed
-    layer = own_layer(request.user, document)
     # One transaction when the action id must be remembered with the change, or the layer
     # is created by it; otherwise the service's own transaction is enough (and cheaper).
     atomic = transaction.atomic() if key or layer is None else nullcontext()

@@ -12,6 +12,10 @@ logger = logging.getLogger(__name__)
 
 
 class StaticStorage(CompressedManifestStaticFilesStorage):
+    # Rewrite `import … from "./queue.js"` in our ES modules to the hashed names too, so
+    # every module the pages load is cached for ever, not only the ones pages name.
+    support_js_module_import_aggregation = True
+
     def url(self, name: str | None, force: bool = False) -> str:
         try:
             return super().url(name, force)

@@ -73,11 +73,18 @@ def lock_layer(
 ) -> AnnotationLayer:
     """The layer, locked for this transaction; refuses a stale version and, for edits of
     annotations, a layer already marked done or reviewed (a reviewer may be reading it)."""
-    locked = (
-        AnnotationLayer.objects.select_for_update(of=("self",))
-        .select_related("document__project__schema", "owner")
-        .get(pk=layer.pk)
-    )
+    document = layer.document if AnnotationLayer.document.is_cached(layer) else None
+    if document is not None and Document.project.is_cached(document):
+        # The caller holds the document and its project already (the workspace's views
+        # fetch them through the user's scope): lock the layer row alone, the hot path.
+        locked = AnnotationLayer.objects.select_for_update().get(pk=layer.pk)
+        locked.document = document
+    else:
+        locked = (
+            AnnotationLayer.objects.select_for_update(of=("self",))
+            .select_related("document__project__schema", "owner")
+            .get(pk=layer.pk)
+        )
     check_version(layer=locked, version=version)
     if editing and locked.status in (
         AnnotationLayer.Status.DONE,
