@@ -273,9 +273,35 @@ def span_added_context(
     """The answer to a new span, the hot path of the workspace: only the text chunks the
     span touches, its side-list row (placed before the span that follows it), the count
     and the new version. Its cost does not grow with the layer (bench/bench_annotate.py)."""
+    return span_changed_context(
+        document=document,
+        layer=layer,
+        span_id=span.pk,
+        ranges=[(span.start, span.end)],
+        present=True,
+        is_new=True,
+        read_only=read_only,
+    )
+
+
+def span_changed_context(
+    *,
+    document: Document,
+    layer: AnnotationLayer,
+    span_id: int,
+    ranges: list[tuple[int, int]],
+    present: bool,
+    is_new: bool = False,
+    read_only: bool = False,
+) -> dict[str, Any]:
+    """The answer to a change of one entity span (issue 14: answer only what changed):
+    the text chunks of `ranges` (where the span was and where it is now) re-rendered, its
+    side-list row removed and, if it is still `present`, put back at its place in text
+    order, the count and the new version. The caller takes the full answer whenever more
+    than that may change (triggers, arguments, comments, the layer's status)."""
     text = document.text
     bounds = chunk_bounds(text)
-    touched = chunks_touching(bounds, span.start, span.end)
+    touched = sorted({i for start, end in ranges for i in chunks_touching(bounds, start, end)})
     lo, hi = bounds[touched[0]][0], bounds[touched[-1]][1]
     # The few spans of the touched chunks, with their labels' fields in the same query, as
     # tuples: model instances cost more than the rest of this answer (bench_annotate).
@@ -329,17 +355,29 @@ def span_added_context(
         )
     ]
     views = [_view(r, r.label.name) for r in rows]
-    chunks = "".join(render_chunk(text, bounds, i, views, span.pk, oob=True) for i in touched)
-    (row,) = [r for r in rows if r.pk == span.pk]
+    selected = span_id if present else None
+    chunks = "".join(render_chunk(text, bounds, i, views, selected, oob=True) for i in touched)
+    context = {
+        "document": document,
+        "project": document.project,
+        "layer": layer,
+        "version": layer.version,
+        "chunks": mark_safe(chunks),  # noqa: S308  (render_chunk escapes every value)
+        "removed_item": None if is_new else span_id,
+        "span_count": Span.objects.filter(layer=layer).count(),
+    }
+    row = next((r for r in rows if r.pk == span_id), None) if present else None
+    if row is None:
+        return context
     item = render_span_list(
-        [ListItem(span.pk, row.label.name, row.label.colour, row.text, row.is_trigger)],
+        [ListItem(row.pk, row.label.name, row.label.colour, row.text, row.is_trigger)],
         lang=document.language,
         picker_text=None if read_only else gettext("Arguments…"),
-        selected_id=span.pk,
+        selected_id=row.pk,
     )
     # The row goes before the span that follows it in text order: usually one of the
     # touched chunks' spans; otherwise the first span after those chunks.
-    key = (span.start, -span.end, span.pk)
+    key = (row.start, -row.end, row.pk)
     later = [r.pk for r in rows if (r.start, -r.end, r.pk) > key]
     after = (
         later[0]
@@ -351,16 +389,9 @@ def span_added_context(
             .first()
         )
     )
-    return {
-        "document": document,
-        "project": document.project,
-        "layer": layer,
-        "version": layer.version,
-        "chunks": mark_safe(chunks),  # noqa: S308  (render_chunk escapes every value)
-        "item": mark_safe(item),  # noqa: S308  (render_span_list escapes every value)
-        "item_target": f"beforebegin:#item-{after}" if after else "beforeend:#span-list",
-        "span_count": Span.objects.filter(layer=layer).count(),
-    }
+    context["item"] = mark_safe(item)  # noqa: S308  (render_span_list escapes every value)
+    context["item_target"] = f"beforebegin:#item-{after}" if after else "beforeend:#span-list"
+    return context
 
 
 def annotate_context(

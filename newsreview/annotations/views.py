@@ -29,7 +29,13 @@ from newsreview.core.http import HtmxHttpRequest, navigate
 from newsreview.documents.models import Document
 
 from . import events, services
-from .context import annotate_context, frame_only_context, own_layer, span_added_context
+from .context import (
+    annotate_context,
+    frame_only_context,
+    own_layer,
+    span_added_context,
+    span_changed_context,
+)
 from .errors import AnnotationError
 from .forms import (
     ArgumentCreateForm,
@@ -44,7 +50,7 @@ from .forms import (
     error_message,
     move_edge,
 )
-from .models import AnnotationLayer, AppliedAction, Event, Span
+from .models import AnnotationLayer, AppliedAction, Argument, Comment, Event, Span
 from .offsets import snap_to_words, trim_whitespace, utf16_to_codepoint
 
 TEMPLATE = "annotations/annotate.html"
@@ -291,6 +297,21 @@ def _act(
             return replayed
         raise
     added = shown.pop("added", None)
+    changed = shown.pop("changed", None)
+    if changed is not None and request.htmx:
+        # A plain entity relabelled, moved or deleted: its chunks and its row (issue 14).
+        (span_id, old_start, old_end), now = changed
+        fresh = AnnotationLayer.objects.get(pk=layer.pk)  # the version the change wrote
+        context = span_changed_context(
+            document=document,
+            layer=fresh,
+            span_id=span_id,
+            ranges=[(old_start, old_end), *([now] if now else [])],
+            present=now is not None,
+        )
+        response = render(request, "annotations/_span_added.html", context)
+        response["HX-Reswap"] = "none"
+        return _stamp(response, context, span_id if now else None)
     # A new trigger brings a new event frame and may change the incomplete count: the
     # full answer (issue 12). Entities, by far the most frequent, take the hot path.
     if added is not None and request.htmx and added.layer.version > 1 and not added.is_trigger:
@@ -314,10 +335,28 @@ def _remember(layer: AnnotationLayer, key: str, span_id: int | None) -> None:
 
 
 def _span_in(layer: AnnotationLayer, span_id: int) -> Span:
-    span = Span.objects.filter(layer=layer, pk=span_id).first()
+    # `is_plain`: an entity no event argument or comment refers to, whose change touches
+    # only its own chunks and side-list row (the hot path of _act); one query either way.
+    span = (
+        Span.objects.filter(layer=layer, pk=span_id)
+        .annotate(
+            is_plain=~Exists(Argument.objects.filter(span=OuterRef("pk")))
+            & ~Exists(Comment.objects.filter(span=OuterRef("pk")))
+        )
+        .first()
+    )
     if span is None:
         raise AnnotationError("not_found", _("That annotation does not exist in your layer."))
     return span
+
+
+def _plain_change(span: Span) -> tuple[int, int, int] | None:
+    """(id, start, end) of `span` before a change if only its own chunks and side-list row
+    can change with it, else None (a trigger, an argument or a commented span: the answer
+    is the whole workspace, as frames, counts and threads may change too)."""
+    if span.is_trigger or not getattr(span, "is_plain", False):
+        return None
+    return (span.pk, span.start, span.end)
 
 
 # --- spans -------------------------------------------------------------------------------
@@ -376,10 +415,11 @@ def span_update(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpRe
 
     def update(layer: AnnotationLayer, data: dict[str, Any]) -> dict[str, Any]:
         span = _span_in(layer, data["span"])
+        changed = _plain_change(span)
         start, end = span.start, span.end
         if data.get("edge"):
             start, end = move_edge(layer.document.text, start, end, data["edge"])
-        services.update_span(
+        span = services.update_span(
             layer=layer,
             span=span,
             label=data.get("label") or None,
@@ -388,7 +428,9 @@ def span_update(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpRe
             by=request.user,
             version=data["version"],
         )
-        return {"selected_id": span.pk}
+        if changed is None:
+            return {"selected_id": span.pk}
+        return {"selected_id": span.pk, "changed": (changed, (span.start, span.end))}
 
     return _act(request, _document(request, slug, document_id), SpanUpdateForm, update)
 
@@ -399,8 +441,9 @@ def span_update(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpRe
 def span_delete(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpResponse:
     def delete(layer: AnnotationLayer, data: dict[str, Any]) -> dict[str, Any]:
         span = _span_in(layer, data["span"])
+        changed = _plain_change(span)
         services.delete_span(layer=layer, span=span, by=request.user, version=data["version"])
-        return {}
+        return {} if changed is None else {"changed": (changed, None)}
 
     return _act(request, _document(request, slug, document_id), SpanForm, delete)
 

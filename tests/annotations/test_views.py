@@ -615,3 +615,119 @@ def test_page_text_is_cut_into_chunks_whose_text_is_the_document(client_of, proj
     body = client_of(annotator).get(url("annotate", document)).content.decode()
     assert len(re.findall(r'<span class="chunk" id="chunk-\d+"', body)) == 5  # line, 3 cuts, line
     assert doc_text(body.encode()) == text
+
+
+# --- relabel, edge moves and deletes answer only what changed (issue 14) ------------------
+
+
+def test_relabel_of_a_plain_entity_answers_with_its_chunk_and_its_row_only(
+    client_of, seed_document, annotator, own_span
+):
+    response = client_of(annotator).post(
+        url("span-update", seed_document),
+        {"span": own_span.pk, "label": "ORG", "version": 1},
+        headers=HX,
+    )
+    assert response.status_code == 200
+    assert response["HX-Reswap"] == "none" and response["X-Span-Id"] == str(own_span.pk)
+    body = response.content.decode()
+    assert 'id="side-panel"' not in body and 'id="layer-bar"' not in body
+    # The chunk, out of band, shows the new label on the same offsets.
+    mark = re.search(rf'<mark [^>]*data-span-id="{own_span.pk}"[^>]*>', body).group(0)
+    assert 'data-label="ORG"' in mark
+    assert f'data-start="{own_span.start}"' in mark and f'data-end="{own_span.end}"' in mark
+    # The old row goes, the new one comes (in text order: it is the only span).
+    assert f'<li id="item-{own_span.pk}" hx-swap-oob="delete"></li>' in body
+    assert f'<div hx-swap-oob="beforeend:#span-list"><li id="item-{own_span.pk}"' in body
+    assert '<span id="layer-version" data-layer-version="2" hidden hx-swap-oob="true">' in body
+
+
+def test_edge_move_answers_with_the_moved_span_and_its_new_place_in_the_list(
+    client_of, seed_document, annotator, own_span
+):
+    layer = own_span.layer
+    later = seed_document.text.index("فرنسا")
+    after = services.add_span(layer=layer, start=later, end=later + 5, label="GPE", by=annotator)
+    response = client_of(annotator).post(
+        url("span-update", seed_document),
+        {"span": own_span.pk, "edge": "end-", "version": 2},
+        headers=HX,
+    )
+    assert response.status_code == 200 and response["HX-Reswap"] == "none"
+    body = response.content.decode()
+    own_span.refresh_from_db()
+    mark = re.search(rf'<mark [^>]*data-span-id="{own_span.pk}"[^>]*>', body).group(0)
+    assert f'data-end="{own_span.end}"' in mark and own_span.text == "حموش"
+    assert f'<div hx-swap-oob="beforebegin:#item-{after.pk}"><li id="item-{own_span.pk}"' in body
+
+
+def test_delete_of_a_plain_entity_removes_its_mark_and_row_and_counts_down(
+    client_of, seed_document, annotator, own_span
+):
+    response = client_of(annotator).post(
+        url("span-delete", seed_document), {"span": own_span.pk, "version": 1}, headers=HX
+    )
+    assert response.status_code == 200 and response["HX-Reswap"] == "none"
+    assert "X-Span-Id" not in response
+    body = response.content.decode()
+    assert f'data-span-id="{own_span.pk}"' not in body
+    assert f'<li id="item-{own_span.pk}" hx-swap-oob="delete"></li>' in body
+    assert re.search(r'<span id="span-count" hx-swap-oob="true">\s*0 annotations', body)
+    # The chunk's text is still the document's text there, exactly.
+    chunk = re.search(r'<span class="chunk" id="chunk-\d+"[^>]*>(.*?)</span>', body, re.S)
+    assert "حموشي" in html.unescape(re.sub(r"<[^>]+>", "", chunk.group(1)))
+    assert not Span.objects.exists()
+
+
+def test_changing_an_argument_or_a_commented_span_answers_with_the_whole_workspace(
+    client_of, seed_document, annotator, own_span
+):
+    layer = own_span.layer
+    start = seed_document.text.index("لقاء")
+    trigger = services.add_span(
+        layer=layer, start=start, end=start + 4, label="CONTACT_MEET", by=annotator
+    )
+    services.add_argument(
+        layer=layer, event=trigger.event, role="PARTICIPANT", span=own_span, by=annotator
+    )
+    c = client_of(annotator)
+    # An argument: its event's frame shows it, so the whole workspace comes back.
+    response = c.post(
+        url("span-update", seed_document),
+        {"span": own_span.pk, "label": "ORG", "version": 3},
+        headers=HX,
+    )
+    assert response.status_code == 200 and "HX-Reswap" not in response
+    assert 'id="side-panel"' in response.content.decode()
+    # A trigger: the same.
+    response = c.post(
+        url("span-delete", seed_document), {"span": trigger.pk, "version": 4}, headers=HX
+    )
+    assert response.status_code == 200 and "HX-Reswap" not in response
+    # A span a comment is about: its thread is in the side panel.
+    layer.refresh_from_db()
+    services.add_comment(layer=layer, text="هل هذا صحيح؟", by=annotator, span=own_span)
+    response = c.post(
+        url("span-delete", seed_document), {"span": own_span.pk, "version": 5}, headers=HX
+    )
+    assert response.status_code == 200 and "HX-Reswap" not in response
+
+
+@pytest.mark.parametrize("count", [5, 2000])
+def test_relabel_and_delete_cost_the_same_queries_for_5_or_2000_spans(
+    client_of, seed_document, annotator, own_span, count, django_assert_max_num_queries
+):
+    _fill(own_span.layer, count)
+    c = client_of(annotator)
+    data = {"span": own_span.pk, "label": "ORG", "version": 1}
+    # The service's own reads (the span, its closure before and after, the label, the
+    # duplicate and role checks) plus the chunks, count and list position of the answer.
+    with django_assert_max_num_queries(22):
+        response = c.post(url("span-update", seed_document), data, headers=HX)
+    assert response.status_code == 200 and response["HX-Reswap"] == "none"
+    # Deleting also asks each table that refers to spans (Django's cascade collector).
+    with django_assert_max_num_queries(21):
+        response = c.post(
+            url("span-delete", seed_document), {"span": own_span.pk, "version": 2}, headers=HX
+        )
+    assert response.status_code == 200 and response["HX-Reswap"] == "none"

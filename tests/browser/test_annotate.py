@@ -699,3 +699,34 @@ def test_closing_the_argument_picker_returns_focus_to_its_trigger(
         "id => document.activeElement && document.activeElement.dataset.spanId === id",
         arg=str(trigger.pk),
     )
+
+
+def test_relabel_and_delete_update_the_side_list_and_count_in_place(
+    login, live_server, seed_document, annotator
+):
+    # Relabels and deletes of plain entities answer with their chunks and list row only
+    # (issue 14); what the annotator reads must be the same as after a full refresh.
+    text = seed_document.text
+    page = open_workspace(login, live_server, annotator, seed_document)
+    for word, key in (("فرنسا", "g"), ("حموشي", "p")):
+        start = text.index(word)
+        drag_select(page, start, start + len(word))
+        page.keyboard.press(key)
+        wait_for_spans(page, 2 if word == "حموشي" else 1)
+    hamouchi = Span.objects.get(layer__document=seed_document, text="حموشي")
+    page.keyboard.press("o")  # the new span has focus: relabel it
+    wait_for_text(page, f'[data-span-id="{hamouchi.pk}"][data-label="ORG"]')
+    rows = page.locator("#span-list li")
+    assert rows.count() == 2
+    row = page.locator(f"#item-{hamouchi.pk}")
+    assert "Organisation" in row.inner_text() and "حموشي" in row.inner_text()
+    # The list stays in text order after the row was taken out and put back.
+    france = Span.objects.get(layer__document=seed_document, text="فرنسا")
+    expected = sorted([(hamouchi.start, hamouchi.pk), (france.start, france.pk)])
+    ids = [rows.nth(i).get_attribute("id") for i in range(rows.count())]
+    assert ids == [f"item-{pk}" for _start, pk in expected]
+    page.keyboard.press("Delete")
+    wait_for_spans(page, 1)
+    page.wait_for_function("document.querySelectorAll('#span-list li').length === 1")
+    assert "1 annotation" in page.locator("#span-count").inner_text()
+    assert page.locator("[data-doc-text]").text_content() == text

@@ -61,12 +61,17 @@ def state_of(
 def span_closure(span: Span) -> State:
     """The span plus everything that goes when it goes: its event and the arguments
     of that event, and every argument that points at the span."""
-    events = list(Event.objects.filter(trigger=span).select_related("event_type"))
-    arguments = list(
-        Argument.objects.filter(Q(span=span) | Q(event__trigger=span))
-        .select_related("role")
-        .order_by("id")
-    )
+    if span.event_type_id is None:
+        # An entity is no trigger: only arguments pointing at it (one query, not two).
+        events = []
+        arguments = list(Argument.objects.filter(span=span).select_related("role").order_by("id"))
+    else:
+        events = list(Event.objects.filter(trigger=span).select_related("event_type"))
+        arguments = list(
+            Argument.objects.filter(Q(span=span) | Q(event__trigger=span))
+            .select_related("role")
+            .order_by("id")
+        )
     return state_of([span], events, arguments)
 
 
