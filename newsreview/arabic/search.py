@@ -238,7 +238,12 @@ def search_documents(
     words, others = match_queries(queryset, norm, query)
     ranked = list(words[: MAX_RANKED + 1])
     if len(ranked) <= MAX_RANKED:
-        ranked += [(pk, 0.0) for pk in others[: MAX_RANKED + 1 - len(ranked)]]
+        # Every word match is known: take enough substring matches to fill the list
+        # after dropping those (`NOT words` in SQL would read every word match first,
+        # and every row of the trigram index's candidates, to find none).
+        seen = {pk for pk, _rank in ranked}
+        substrings = others[: MAX_RANKED + 1 + len(seen)]
+        ranked += [(pk, 0.0) for pk in substrings if pk not in seen][: MAX_RANKED + 1 - len(ranked)]
     if not ranked:
         return _similar(queryset, norm, query, filters)
     more = len(ranked) > MAX_RANKED
@@ -248,9 +253,10 @@ def search_documents(
 
 def match_queries(queryset: QuerySet[Document], norm: str, query: str) -> tuple[QuerySet, QuerySet]:
     """PostgreSQL: the `(pk, rank)` of the documents of `queryset` whose words match the
-    normalised query `norm`, and the `pk` of the others that contain it as a substring
-    (clitic forms: بفرنسا for فرنسا, what the stemmer misses) or have `query` as their
-    external id. Unordered and unsliced: search_documents takes the first ones."""
+    normalised query `norm`, and the `pk` of those that contain it as a substring
+    (clitic forms: بفرنسا for فرنسا, what the stemmer misses; word matches too, mostly)
+    or have `query` as their external id. Unordered and unsliced: search_documents
+    takes the first ones."""
     # Constant SQL text; the user's query travels only as bound parameters (%s).
     words = RawSQL(  # noqa: S611
         "documents_document.search_vector @@ plainto_tsquery('arabic'::regconfig, %s)",
@@ -269,7 +275,7 @@ def match_queries(queryset: QuerySet[Document], norm: str, query: str) -> tuple[
     )
     return (
         queryset.filter(words).order_by().annotate(rank=rank).values_list("pk", "rank"),
-        queryset.filter(others).exclude(words).order_by().values_list("pk", flat=True),
+        queryset.filter(others).order_by().values_list("pk", flat=True),
     )
 
 
