@@ -100,6 +100,8 @@ class DocumentSearch:
     filters: dict[str, str]
     # More than MAX_RANKED documents match: the queryset holds MAX_RANKED of them.
     more: bool = False
+    # The query as nr_normalise gives it (PostgreSQL), kept for the snippets.
+    norm: str = ""
 
     @property
     def is_ranked(self) -> bool:
@@ -120,7 +122,7 @@ class DocumentSearch:
         ids = [d.pk for d in documents]
         headlines: dict[int, str] = {}
         if is_postgresql():
-            norm = sql_normalise(self.query)
+            norm = self.norm or sql_normalise(self.query)
             headlines = dict(
                 Document.objects.filter(pk__in=ids).values_list(
                     "pk",
@@ -248,7 +250,9 @@ def search_documents(
         return _similar(queryset, norm, query, filters)
     more = len(ranked) > MAX_RANKED
     ranked.sort(key=lambda row: (-row[1], row[0]))
-    return _ranked_search([pk for pk, _rank in ranked[:MAX_RANKED]], queryset, query, filters, more)
+    return _ranked_search(
+        [pk for pk, _rank in ranked[:MAX_RANKED]], queryset, query, norm, filters, more
+    )
 
 
 def match_queries(queryset: QuerySet[Document], norm: str, query: str) -> tuple[QuerySet, QuerySet]:
@@ -280,14 +284,19 @@ def match_queries(queryset: QuerySet[Document], norm: str, query: str) -> tuple[
 
 
 def _ranked_search(
-    ids: list[int], queryset: QuerySet[Document], query: str, filters: dict[str, str], more: bool
+    ids: list[int],
+    queryset: QuerySet[Document],
+    query: str,
+    norm: str,
+    filters: dict[str, str],
+    more: bool,
 ) -> DocumentSearch:
     """The documents `ids` of `queryset`, in that order (PostgreSQL)."""
     order = RawSQL(  # noqa: S611  (constant SQL; the ids are a bound array)
         "array_position(%s::bigint[], documents_document.id)", [ids], output_field=FloatField()
     )
     return DocumentSearch(
-        queryset.filter(pk__in=ids).order_by(order.asc()), query, filters, more=more
+        queryset.filter(pk__in=ids).order_by(order.asc()), query, filters, more=more, norm=norm
     )
 
 
@@ -312,7 +321,7 @@ def _similar(
         .values_list("pk", "score")[:SIMILAR_LIMIT]
     )
     rows.sort(key=lambda row: (-row[1], row[0]))
-    return _ranked_search([pk for pk, _score in rows], queryset, query, filters, more=False)
+    return _ranked_search([pk for pk, _score in rows], queryset, query, norm, filters, False)
 
 
 # --- annotations -------------------------------------------------------------------------
