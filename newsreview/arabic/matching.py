@@ -19,6 +19,8 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import cache
+from itertools import product
 
 from .normalise import Normalised, normalise, normalise_text
 
@@ -30,6 +32,17 @@ PROCLITICS = re.compile(r"[وف]?(?:[بكل]?(?:ال)?|لل)")
 # Before the second ل of «لل»: nothing, or و / ف.
 LAM_LAM_PREFIX = re.compile(r"[وف]?")
 MAX_PREFIX = 4  # the longest prefix: و + ب + ال
+PROCLITIC_FIRST = frozenset("وفبكلا")  # what PROCLITICS or «لل» can start with
+# The same rules as sets, for the gazetteer's word-by-word look (a set lookup, not a
+# regex, per word): the non-empty prefixes PROCLITICS allows, and what may precede the
+# second ل of «لل» (its first ل, after و or ف or nothing).
+PREFIXES = frozenset(
+    "".join(letters)
+    for length in range(1, MAX_PREFIX + 1)
+    for letters in product(sorted(PROCLITIC_FIRST), repeat=length)
+    if PROCLITICS.fullmatch("".join(letters))
+)
+LAM_LAM_PREFIXES = frozenset({LAM, "و" + LAM, "ف" + LAM})
 
 
 def is_word_char(char: str) -> bool:
@@ -156,17 +169,27 @@ class Suggestion:
 
 
 def _word_bounds(norm: str) -> list[tuple[int, int]]:
-    bounds = []
-    index, length = 0, len(norm)
-    while index < length:
-        if is_word_char(norm[index]):
-            start = index
-            while index < length and is_word_char(norm[index]):
-                index += 1
-            bounds.append((start, index))
-        else:
-            index += 1
-    return bounds
+    """The runs of word characters of `norm` (is_word_char), as (start, end)."""
+    return [match.span() for match in _word_run().finditer(norm)]
+
+
+@cache
+def _word_run() -> re.Pattern[str]:
+    """A run of is_word_char characters as one regex, so a document's words are found at
+    C speed: `[^\\W_]` is exactly str.isalnum; the combining marks (category M) are
+    listed by scanning Unicode once per process (a third of a second)."""
+    ranges: list[list[int]] = []
+    for point in range(0x110000):
+        if unicodedata.category(chr(point)).startswith("M"):
+            if ranges and ranges[-1][1] == point - 1:
+                ranges[-1][1] = point
+            else:
+                ranges.append([point, point])
+    marks = "".join(
+        re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}"
+        for a, b in ranges
+    )
+    return re.compile(f"(?:[^\\W_]|[{marks}])+")
 
 
 def find_gazetteer_matches(
@@ -185,14 +208,16 @@ def find_gazetteer_matches(
     for index, (word_start, word_end) in enumerate(words):
         # Candidate starts: the word itself, then after each proclitic prefix it has.
         starts: list[tuple[int, bool]] = [(word_start, False)]
-        for length in range(1, MAX_PREFIX + 1):
+        # Every proclitic sequence starts with one of these: most words need no look.
+        prefixes = norm[word_start] in PROCLITIC_FIRST
+        for length in range(1, MAX_PREFIX + 1 if prefixes else 1):
             at = word_start + length
             if at >= words[index][1]:
                 break
             prefix = norm[word_start:at]
-            if PROCLITICS.fullmatch(prefix):
+            if prefix in PREFIXES:
                 starts.append((at, False))
-            if prefix.endswith(LAM) and LAM_LAM_PREFIX.fullmatch(prefix[:-1]) and norm[at] == LAM:
+            if prefix in LAM_LAM_PREFIXES and norm[at] == LAM:
                 starts.append((at, True))
         best: tuple[int, int, str] | None = None
         first_words = gazetteer.first_words

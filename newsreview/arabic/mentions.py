@@ -25,7 +25,9 @@ from .search import documents_possibly_containing
 
 CONTEXT_CHARS = 40
 ORIGIN = "mentions"
-BATCH = 500  # documents read at a time in a project-wide run
+BATCH = 200  # documents read at a time in a project-wide run
+FIRST_BATCH = 50  # a smaller first one: a limited search often ends in it
+MAX_LISTED = 1_000  # mentions a project-wide search lists (search_project_mentions)
 
 Progress = Callable[[int, int], None]  # (documents done, documents in all)
 
@@ -100,6 +102,16 @@ def _editable_documents(document: Document, user: User) -> Iterable[int]:
     )
 
 
+@dataclass(frozen=True)
+class ProjectMentions:
+    """A project-wide search's result: the mentions found, and how many of the candidate
+    documents were left unsearched because the list was full (`limit`). Those documents
+    contain the text's letters but may not mention it as a whole word, hence "may"."""
+
+    mentions: list[Mention]
+    unsearched: int = 0
+
+
 def project_mentions(
     *,
     layer: AnnotationLayer,
@@ -107,39 +119,68 @@ def project_mentions(
     progress: Progress | None = None,
     only: set[int] | None = None,
 ) -> list[Mention]:
+    """document_mentions, then the same search in every one of the annotator's other open
+    documents of the project (their own layers there); see search_project_mentions.
+    `only` narrows the other documents to these ids (checking an accepted choice)."""
+    return search_project_mentions(layer=layer, span=span, progress=progress, only=only).mentions
+
+
+def search_project_mentions(
+    *,
+    layer: AnnotationLayer,
+    span: Span,
+    progress: Progress | None = None,
+    only: set[int] | None = None,
+    limit: int | None = None,
+) -> ProjectMentions:
     """document_mentions, then the same search in the annotator's other open documents of
-    the project (their own layers there). The database first narrows the documents to
-    those whose normalised text contains the needle (search.py), so the cost follows the
-    number of documents that mention it, not the size of the project. `progress` hears
-    (done, total) after each batch: a background job reports it (see tasks.py). `only`
-    narrows the other documents to these ids."""
+    the project, in document order. The database first narrows the documents to those
+    whose normalised text contains the needle (search.py's trigram index), so the cost
+    follows the number of documents that mention it, not the size of the project. With
+    `limit`, the search stops after the document that brings the list to `limit`
+    mentions: a word in every document would otherwise list (and cost) hundreds of
+    thousands, more than anyone checks at once; labelling the listed ones and looking
+    again brings the next ones (labelled mentions are not proposed). `progress` hears
+    (done, total) after each batch: a background job reports it (see tasks.py)."""
     user = layer.owner
     found = document_mentions(layer=layer, span=span)
     editable = _editable_documents(layer.document, user)
     if only is not None:
-        # Checking an accepted choice needs only the documents it names (the full run is
-        # the background job's).
         editable = editable.filter(pk__in=only)
-    candidates = documents_possibly_containing(editable, span.text).order_by("pk")
-    ids = list(candidates.values_list("pk", flat=True))
+    ids = list(
+        documents_possibly_containing(editable, span.text)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     total = len(ids)
     if progress is not None:
         progress(0, total)
     label = _label_filter(span)
-    for first in range(0, total, BATCH):
-        batch = ids[first : first + BATCH]
+    done, size = 0, FIRST_BATCH
+    while done < total and (limit is None or len(found) < limit):
+        batch = ids[done : done + size]
+        size = BATCH
         labelled: dict[int, set[tuple[int, int]]] = {}
         for document_id, start, end in Span.objects.filter(
             layer__owner=user, layer__document_id__in=batch, **label
         ).values_list("layer__document_id", "start", "end"):
             labelled.setdefault(document_id, set()).add((start, end))
-        for pk, title, text in (
-            Document.objects.filter(pk__in=batch).order_by("pk").values_list("pk", "title", "text")
-        ):
-            found.extend(_mentions_in(pk, title, text, span.text, labelled.get(pk, set())))
+        texts = {
+            pk: (title, text)
+            for pk, title, text in Document.objects.filter(pk__in=batch).values_list(
+                "pk", "title", "text"
+            )
+        }
+        for pk in batch:
+            done += 1
+            if pk in texts:  # else deleted meanwhile
+                title, text = texts[pk]
+                found.extend(_mentions_in(pk, title, text, span.text, labelled.get(pk, set())))
+            if limit is not None and len(found) >= limit:
+                break
         if progress is not None:
-            progress(min(first + BATCH, total), total)
-    return found
+            progress(done, total)
+    return ProjectMentions(found, total - done)
 
 
 def parse_keys(values: Iterable[str]) -> set[tuple[int, int, int]]:

@@ -95,6 +95,9 @@ class Normalised:
     starts: Sequence[int]
     ends: Sequence[int]
     original_length: int
+    # Every normalised character comes from one original character of its own (the fast
+    # path): a match may then begin and end anywhere.
+    one_to_one: bool = False
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """The original `[start, end)` of the normalised range `[start, end)` (non-empty)."""
@@ -105,7 +108,7 @@ class Normalised:
     def is_boundary(self, index: int) -> bool:
         """Whether a match may begin or end at `index`: not between two characters made
         from one original cluster (e.g. a cluster NFC could not compose)."""
-        if index <= 0 or index >= len(self.text):
+        if self.one_to_one or index <= 0 or index >= len(self.text):
             return True
         return self.starts[index] != self.starts[index - 1]
 
@@ -161,6 +164,7 @@ def _normalise_clusters(text: str, *, simple: bool = False) -> Normalised:
     return Normalised("".join(out), tuple(starts), tuple(ends), len(text))
 
 
+_ASTRAL_RE = re.compile("[\U00010000-\U0010ffff]")
 _DELETED_RE = re.compile("[" + "".join(sorted(DELETED)) + "]")
 _FOLD: dict[str, str] = dict.fromkeys(DELETED, "") | LETTERS
 _CHANGED_RE = re.compile("[" + "".join(sorted(_FOLD)) + "]")
@@ -216,9 +220,11 @@ def _normalise_fast(text: str) -> Normalised:
     normalised = _CHANGED_RE.sub(_fold_match, text).lower()
     deleted = [m.start() for m in _DELETED_RE.finditer(text)]
     if not deleted:
-        return Normalised(normalised, range(len(text)), range(1, len(text) + 1), len(text))
+        return Normalised(
+            normalised, range(len(text)), range(1, len(text) + 1), len(text), one_to_one=True
+        )
     starts = _KeptStarts(deleted, len(text))
-    return Normalised(normalised, starts, _KeptEnds(starts), len(text))
+    return Normalised(normalised, starts, _KeptEnds(starts), len(text), one_to_one=True)
 
 
 class _KeptStarts(Sequence[int]):
@@ -276,7 +282,9 @@ def _is_simple(text: str) -> bool:
     bmp, astral = _not_simple()
     if bmp.search(text):
         return False
-    return not (text and max(text) > "\uffff" and astral.search(text))
+    # One range is a fast test (a tenth of max(text), which builds a string per
+    # character); the astral pattern, slow per character, runs only when it hits.
+    return not (_ASTRAL_RE.search(text) and astral.search(text))
 
 
 def normalise_text(text: str) -> str:

@@ -5,7 +5,13 @@ when its `arabic` tsvector matches the query (ranked with ts_rank_cd) or when it
 normalised text contains the normalised query (clitic forms: بفرنسا for فرنسا); when
 nothing does, documents with a word similar to the query (pg_trgm word similarity: names
 spelled another way, partial words). Snippets come from ts_headline over the original
-text. SQLite: a normalised substring scan in Python, enough for a first run.
+text, for the page shown only. SQLite: a normalised substring scan in Python, enough for
+a first run.
+
+A query ranks at most MAX_RANKED documents (the first matches in table order, word
+matches before substring ones) and counts no further: ranking or counting every match
+of a common word reads every matching row, seconds over 100,000 documents. The list says
+"more than 1,000" then (DocumentSearch.more).
 """
 
 from __future__ import annotations
@@ -33,7 +39,8 @@ HEADLINE_OPTIONS = (
 )
 SNIPPET_CHARS = 60
 MAX_QUERY = 200
-SIMILAR_LIMIT = 200  # documents a similarity fallback lists at most
+SIMILAR_LIMIT = 50  # documents a similarity fallback lists at most (one page)
+MAX_RANKED = 1_000  # documents a query ranks and lists at most ("more than 1,000")
 
 
 def like_pattern(text: str) -> str:
@@ -67,9 +74,13 @@ def documents_possibly_containing(queryset: QuerySet[Document], needle: str) -> 
     core_start = 1 if norm.text.startswith("ال") and len(norm.text) > 2 else 0
     start, end = norm.to_original(core_start, len(norm.text))
     core = sql_normalise(needle[start:end])
+    # A condition on the queryset's own rows, not `pk IN (SELECT … LIKE …)`: the
+    # subquery would test the whole table (every project) before narrowing.
     return queryset.filter(
-        pk__in=RawSQL(
-            "SELECT id FROM documents_document WHERE search_text LIKE %s", [like_pattern(core)]
+        RawSQL(  # noqa: S611  (constant SQL; the pattern is a bound parameter)
+            "documents_document.search_text LIKE %s",
+            [like_pattern(core)],
+            output_field=BooleanField(),
         )
     )
 
@@ -87,22 +98,31 @@ class DocumentSearch:
     queryset: QuerySet[Document]
     query: str
     filters: dict[str, str]
+    # More than MAX_RANKED documents match: the queryset holds MAX_RANKED of them.
+    more: bool = False
+    # The query as nr_normalise gives it (PostgreSQL), kept for the snippets.
+    norm: str = ""
 
     @property
     def is_ranked(self) -> bool:
         return bool(self.query)
 
+    @property
+    def limit(self) -> int:
+        """How many documents a query lists at most."""
+        return MAX_RANKED
+
     def add_snippets(self, documents: Iterable[Document]) -> None:
         """Set `document.snippet` (safe HTML: escaped text, <mark> around the hits) on the
-        documents of one page: one query, whatever the page holds."""
-        documents = list(documents)
+        documents of one page (only those: ts_headline reads a whole text), in at most
+        two queries whatever the page holds. Documents that have one keep it."""
+        documents = [d for d in documents if getattr(d, "snippet", None) is None]
         if not self.query or not documents:
             return
         ids = [d.pk for d in documents]
-        texts = dict(Document.objects.filter(pk__in=ids).values_list("pk", "text"))
         headlines: dict[int, str] = {}
         if is_postgresql():
-            norm = sql_normalise(self.query)
+            norm = self.norm or sql_normalise(self.query)
             headlines = dict(
                 Document.objects.filter(pk__in=ids).values_list(
                     "pk",
@@ -113,11 +133,15 @@ class DocumentSearch:
                     ),
                 )
             )
+        # No highlighted word: the hit was a clitic form or a similar word that the
+        # stemmer does not relate; show where the normalised text contains it.
+        plain = [pk for pk in ids if START_SEL not in headlines.get(pk, "")]
+        texts = (
+            dict(Document.objects.filter(pk__in=plain).values_list("pk", "text")) if plain else {}
+        )
         for document in documents:
-            headline = headlines.get(document.pk)
-            # No highlighted word: the hit was a clitic form or a similar word that the
-            # stemmer does not relate; show where the normalised text contains it.
-            if headline is None or START_SEL not in headline:
+            headline = headlines.get(document.pk, "")
+            if START_SEL not in headline:
                 headline = _python_headline(texts.get(document.pk, ""), self.query)
             document.snippet = _marked(headline)
 
@@ -200,16 +224,52 @@ def search_documents(
             ).iterator()
             if (needle and needle in normalise_text(text)) or external_id == query
         ]
-        return DocumentSearch(queryset.filter(pk__in=ids).order_by("pk"), query, filters)
+        # The same cap as PostgreSQL's, so both databases list and count alike.
+        return DocumentSearch(
+            queryset.filter(pk__in=ids[:MAX_RANKED]).order_by("pk"),
+            query,
+            filters,
+            more=len(ids) > MAX_RANKED,
+        )
     norm = sql_normalise(query)
-    # Constant SQL text; the user's query travels only as bound parameters (%s). Each
-    # condition has its index (tsvector and trigram GIN, the external id's unique index),
-    # so PostgreSQL combines them in a BitmapOr (bench/bench_arabic.py prints the plan).
-    matches = RawSQL(  # noqa: S611
-        "documents_document.search_vector @@ plainto_tsquery('arabic'::regconfig, %s) "
-        "OR documents_document.search_text LIKE %s "
-        "OR documents_document.external_id = %s",
-        [norm, like_pattern(norm), query],
+    # Ranking every match of a common word reads every matching row (70,000 of 100,000
+    # for الامن: seconds), so only the first MAX_RANKED + 1 matches in table order are
+    # read, with their rank, each through its GIN index (bench/bench_arabic.py prints
+    # the plans). Word matches first: a document matching only as a substring ranks 0,
+    # below every word match, so when the words fill the list the rest cannot enter it.
+    words, others = match_queries(queryset, norm, query)
+    ranked = list(words[: MAX_RANKED + 1])
+    if len(ranked) <= MAX_RANKED:
+        # Every word match is known: take enough substring matches to fill the list
+        # after dropping those (`NOT words` in SQL would read every word match first,
+        # and every row of the trigram index's candidates, to find none).
+        seen = {pk for pk, _rank in ranked}
+        substrings = others[: MAX_RANKED + 1 + len(seen)]
+        ranked += [(pk, 0.0) for pk in substrings if pk not in seen][: MAX_RANKED + 1 - len(ranked)]
+    if not ranked:
+        return _similar(queryset, norm, query, filters)
+    more = len(ranked) > MAX_RANKED
+    ranked.sort(key=lambda row: (-row[1], row[0]))
+    return _ranked_search(
+        [pk for pk, _rank in ranked[:MAX_RANKED]], queryset, query, norm, filters, more
+    )
+
+
+def match_queries(queryset: QuerySet[Document], norm: str, query: str) -> tuple[QuerySet, QuerySet]:
+    """PostgreSQL: the `(pk, rank)` of the documents of `queryset` whose words match the
+    normalised query `norm`, and the `pk` of those that contain it as a substring
+    (clitic forms: بفرنسا for فرنسا, what the stemmer misses; word matches too, mostly)
+    or have `query` as their external id. Unordered and unsliced: search_documents
+    takes the first ones."""
+    # Constant SQL text; the user's query travels only as bound parameters (%s).
+    words = RawSQL(  # noqa: S611
+        "documents_document.search_vector @@ plainto_tsquery('arabic'::regconfig, %s)",
+        [norm],
+        output_field=BooleanField(),
+    )
+    others = RawSQL(  # noqa: S611
+        "documents_document.search_text LIKE %s OR documents_document.external_id = %s",
+        [like_pattern(norm), query],
         output_field=BooleanField(),
     )
     rank = RawSQL(  # noqa: S611
@@ -217,23 +277,51 @@ def search_documents(
         [norm],
         output_field=FloatField(),
     )
-    found = queryset.filter(matches)
-    if not found.exists():
-        # Nothing spelled so: documents with a word similar to the query (a name spelled
-        # another way, a partial word), by pg_trgm word similarity. Only as a fallback, and
-        # only the first SIMILAR_LIMIT in table order (no ORDER BY, so the scan stops
-        # there): testing every candidate of a query made of common trigrams costs seconds.
-        similar = RawSQL(  # noqa: S611
-            "%s <%% documents_document.search_text", [norm], output_field=BooleanField()
-        )
-        ids = list(queryset.filter(similar).order_by().values_list("pk", flat=True)[:SIMILAR_LIMIT])
-        rank = RawSQL(  # noqa: S611
-            "word_similarity(%s, documents_document.search_text)",
-            [norm],
-            output_field=FloatField(),
-        )
-        found = queryset.filter(pk__in=ids)
-    return DocumentSearch(found.order_by(rank.desc(), "pk"), query, filters)
+    return (
+        queryset.filter(words).order_by().annotate(rank=rank).values_list("pk", "rank"),
+        queryset.filter(others).order_by().values_list("pk", flat=True),
+    )
+
+
+def _ranked_search(
+    ids: list[int],
+    queryset: QuerySet[Document],
+    query: str,
+    norm: str,
+    filters: dict[str, str],
+    more: bool,
+) -> DocumentSearch:
+    """The documents `ids` of `queryset`, in that order (PostgreSQL)."""
+    order = RawSQL(  # noqa: S611  (constant SQL; the ids are a bound array)
+        "array_position(%s::bigint[], documents_document.id)", [ids], output_field=FloatField()
+    )
+    return DocumentSearch(
+        queryset.filter(pk__in=ids).order_by(order.asc()), query, filters, more=more, norm=norm
+    )
+
+
+def _similar(
+    queryset: QuerySet[Document], norm: str, query: str, filters: dict[str, str]
+) -> DocumentSearch:
+    """Nothing spelled so: documents with a word similar to the query (a name spelled
+    another way, a partial word), by pg_trgm word similarity. Only the first
+    SIMILAR_LIMIT in table order (no ORDER BY, so the scan stops there): each candidate
+    the trigram index gives costs a word_similarity over its whole text, and a query
+    made of common trigrams has thousands."""
+    similar = RawSQL(  # noqa: S611
+        "%s <%% documents_document.search_text", [norm], output_field=BooleanField()
+    )
+    scored = RawSQL(  # noqa: S611
+        "word_similarity(%s, documents_document.search_text)", [norm], output_field=FloatField()
+    )
+    rows = list(
+        queryset.filter(similar)
+        .order_by()
+        .annotate(score=scored)
+        .values_list("pk", "score")[:SIMILAR_LIMIT]
+    )
+    rows.sort(key=lambda row: (-row[1], row[0]))
+    return _ranked_search([pk for pk, _score in rows], queryset, query, norm, filters, False)
 
 
 # --- annotations -------------------------------------------------------------------------

@@ -4,7 +4,9 @@
 as the in-document preview; `project_mentions_job` is the django-tasks task the
 workspace's dialog enqueues (through jobs.services.start_job): it reports progress per
 batch of documents and stores the result as a JSON file the preview reads once the job
-is done (mentions_result)."""
+is done (project_result). It lists at most mentions.MAX_LISTED mentions, so that a
+word in every document still answers in a second or two; the documents left are counted.
+"""
 
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ from newsreview.annotations.models import Span
 from newsreview.jobs.models import Job
 from newsreview.jobs.services import JobFailed, Progress, finish_job, run_job
 
-from .mentions import Mention, project_mentions
+from .mentions import MAX_LISTED, Mention, ProjectMentions, search_project_mentions
 
 RESULT_NAME = "mentions.json"
 
@@ -38,8 +40,12 @@ def find_project_mentions(
     span = Span.objects.select_related(
         "layer__owner", "layer__document", "entity_type", "event_type"
     ).get(pk=span_id, layer__owner_id=user_id)
-    found = project_mentions(layer=span.layer, span=span, progress=report)
-    return {"span": span_id, "mentions": [asdict(m) for m in found]}
+    found = search_project_mentions(layer=span.layer, span=span, progress=report, limit=MAX_LISTED)
+    return {
+        "span": span_id,
+        "mentions": [asdict(m) for m in found.mentions],
+        "unsearched": found.unsearched,
+    }
 
 
 @task()
@@ -57,7 +63,14 @@ def _find(job: Job, progress: Progress) -> None:
     except Span.DoesNotExist as gone:
         raise JobFailed(_("That annotation does not exist in your layer any more.")) from gone
     count = len(result["mentions"])
-    message = ngettext("%(n)s mention found.", "%(n)s mentions found.", count) % {"n": count}
+    if result["unsearched"]:
+        message = ngettext(
+            "The first %(n)s mention found (the list is full).",
+            "The first %(n)s mentions found (the list is full).",
+            count,
+        ) % {"n": count}
+    else:
+        message = ngettext("%(n)s mention found.", "%(n)s mentions found.", count) % {"n": count}
     link = (
         reverse("annotations:annotate", args=[job.project.slug, job.params["document"]])
         + f"?span={job.params['span']}"
@@ -74,11 +87,22 @@ def _find(job: Job, progress: Progress) -> None:
 def mentions_result(job: Job) -> list[Mention] | None:
     """The mentions a finished job found, or None if its result is not (or no longer)
     there."""
+    result = project_result(job)
+    return None if result is None else result.mentions
+
+
+def project_result(job: Job) -> ProjectMentions | None:
+    """A finished job's result: its mentions and how many documents it left unsearched
+    (the list was full), or None if the result is not (or no longer) there."""
     if not job.has_result:
         return None
     try:
         with default_storage.open(job.result_file, "rb") as handle:
             data = json.loads(handle.read())
-        return [Mention(**item) for item in data["mentions"]]
+        return ProjectMentions(
+            [Mention(**item) for item in data["mentions"]],
+            # Results stored before the limit existed have no such key: complete.
+            int(data.get("unsearched", 0)),
+        )
     except (OSError, ValueError, KeyError, TypeError):
         return None

@@ -28,7 +28,7 @@ from newsreview.projects.permissions import project_for
 from . import gazetteer, mentions
 from .forms import MentionsForm
 from .search import search_annotations
-from .tasks import mentions_result, project_mentions_job
+from .tasks import project_mentions_job, project_result
 
 PREVIEW = "arabic/mentions.html"
 MAX_SHOWN = 1_000  # a preview longer than this lists the first ones (all stay checked)
@@ -75,9 +75,11 @@ def _preview_context(
     *,
     project_wide: bool,
     found: list[mentions.Mention] | None = None,
+    unsearched: int = 0,
 ) -> dict:
-    """The preview's context: `found` is a project-wide job's result, else the
-    in-document search runs here (it is fast)."""
+    """The preview's context: `found` is a project-wide job's result (with the number of
+    documents it left unsearched, its list being full), else the in-document search runs
+    here (it is fast)."""
     if found is None:
         found = mentions.document_mentions(layer=layer, span=span)
     here = [m for m in found if m.document_id == document.pk]
@@ -91,6 +93,7 @@ def _preview_context(
         "here_count": len(here),
         "elsewhere_count": len(found) - len(here),
         "project_wide": project_wide,
+        "unsearched": unsearched,
     }
 
 
@@ -169,9 +172,16 @@ def mentions_job(
     layer, span = _layer_and_span(request, document, job.params.get("span"))
     context = {"job": job, "document": document, "project": document.project, "span": span}
     if job.status == Job.Status.DONE:
-        found = mentions_result(job)
-        if found is not None:
-            context = _preview_context(document, layer, span, project_wide=True, found=found)
+        result = project_result(job)
+        if result is not None:
+            context = _preview_context(
+                document,
+                layer,
+                span,
+                project_wide=True,
+                found=result.mentions,
+                unsearched=result.unsearched,
+            )
             template = PREVIEW + "#mentions-body" if request.htmx else PREVIEW
             return render(request, template, context)
         job.status = Job.Status.FAILED

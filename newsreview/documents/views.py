@@ -158,7 +158,6 @@ def _list_page(
         )
     page = Paginator(documents, PAGE_SIZE).get_page(request.GET.get("page"))
     search.add_snippets(page.object_list)
-    search.add_snippets(page.object_list)
     mine = AnnotationLayer.objects.filter(document__project=project, owner=request.user)
     progress = {
         "total": Document.objects.visible_to(request.user).filter(project=project).count(),
@@ -171,6 +170,7 @@ def _list_page(
         "project": project,
         "page": page,
         "query": filters.query,
+        "search": search,
         "filters": filters,
         "progress": progress,
         "role": project.role,

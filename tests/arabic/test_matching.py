@@ -183,3 +183,37 @@ def test_a_planted_name_is_found_exactly_with_its_clitics_outside(before, clitic
         return  # «لال» is no Arabic spelling
     found = [(m.start, m.end) for m in find_mentions(text, name)]
     assert (at, at + len(name)) in found
+
+
+# --- the fast paths agree with the rules ---------------------------------------------------
+
+
+def test_word_runs_hold_exactly_the_word_characters_at_every_code_point():
+    from newsreview.arabic.matching import _word_run, is_word_char
+
+    word_run = _word_run()
+    wrong = [
+        point
+        for point in range(0x110000)
+        if (word_run.fullmatch(chr(point)) is not None) != is_word_char(chr(point))
+    ]
+    assert wrong == []
+
+
+def test_the_prefix_sets_are_the_proclitic_rules():
+    from itertools import product
+
+    from newsreview.arabic.matching import (
+        LAM_LAM_PREFIX,
+        LAM_LAM_PREFIXES,
+        MAX_PREFIX,
+        PREFIXES,
+        PROCLITICS,
+    )
+
+    for length in range(1, MAX_PREFIX + 2):
+        for letters in product("وفبكلام", repeat=length):
+            prefix = "".join(letters)
+            assert (prefix in PREFIXES) == (PROCLITICS.fullmatch(prefix) is not None), prefix
+            lam_lam = prefix.endswith("ل") and LAM_LAM_PREFIX.fullmatch(prefix[:-1]) is not None
+            assert (prefix in LAM_LAM_PREFIXES) == lam_lam, prefix

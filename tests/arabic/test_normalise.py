@@ -176,3 +176,18 @@ def test_deleting_a_mark_between_a_letter_and_a_mark_keeps_normalising_idempoten
     once = normalise("i\u0654\u0301")
     assert once.text == "\u00ed"
     assert normalise(once.text).text == once.text
+
+
+@settings(max_examples=500, deadline=None)
+@given(TEXTS)
+def test_fast_path_allows_a_match_at_the_same_places_as_the_reference(text):
+    """The fast path answers is_boundary without looking (one original character per
+    normalised one); the reference looks at the map."""
+    from newsreview.arabic.normalise import _is_simple, _normalise_clusters, _normalise_fast
+
+    if not _is_simple(text):
+        return
+    fast, reference = _normalise_fast(text), _normalise_clusters(text)
+    assert [fast.is_boundary(i) for i in range(len(fast.text) + 1)] == [
+        reference.is_boundary(i) for i in range(len(reference.text) + 1)
+    ]
