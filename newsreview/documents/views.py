@@ -156,7 +156,11 @@ def _list_page(
                 ),
             )
         )
-    page = Paginator(documents, PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = Paginator(documents, PAGE_SIZE)
+    # Counted without the per-document annotations: counting the annotated rows groups
+    # every layer of every matching document (seconds at 100,000 documents).
+    paginator.count = search.queryset.order_by().count()
+    page = paginator.get_page(request.GET.get("page"))
     search.add_snippets(page.object_list)
     mine = AnnotationLayer.objects.filter(document__project=project, owner=request.user)
     progress = {
