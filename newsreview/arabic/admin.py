@@ -45,6 +45,13 @@ class GazetteerEntryAdmin(ProjectScopedAdmin):
     actions = ["rebuild_from_gold"]
     change_list_template = "admin/arabic/gazetteerentry/change_list.html"
 
+    # A bulk delete bypasses GazetteerEntry.delete: tell the other processes here.
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[GazetteerEntry]) -> None:
+        projects = set(queryset.values_list("project_id", flat=True))
+        super().delete_queryset(request, queryset)
+        for project_id in projects:
+            gazetteer.entries_changed(project_id)
+
     def get_urls(self):
         return [
             path(

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import csv
 import io
+import secrets
+import time
 from collections import Counter
 from dataclasses import dataclass
 
@@ -80,6 +82,7 @@ def rebuild_from_gold(project: Project) -> int:
     )
     gazetteer.gold_fingerprint = gold_fingerprint(project)
     gazetteer.built_at = timezone.now()
+    gazetteer.revision = new_revision()
     gazetteer.save()
     return len(counts)
 
@@ -92,6 +95,21 @@ def ensure_built(project: Project) -> None:
     )
     if stored != gold_fingerprint(project):
         rebuild_from_gold(project)
+
+
+def new_revision() -> int:
+    return secrets.randbits(62)
+
+
+def entries_changed(project: Project | int) -> None:
+    """Record that the project's entries changed, so every process compiles them again.
+    Every write to GazetteerEntry calls it (the builders here, the admin)."""
+    project_id = project if isinstance(project, int) else project.pk
+    # A random token, not a counter: a database restored from a backup, or a test
+    # database whose ids start again, never meets a matcher compiled for other entries.
+    token = new_revision()
+    if not Gazetteer.objects.filter(project_id=project_id).update(revision=token):
+        Gazetteer.objects.update_or_create(project_id=project_id, defaults={"revision": token})
 
 
 class GazetteerError(Exception):
@@ -168,23 +186,31 @@ def import_csv(*, project: Project, data: bytes) -> int:
         if key not in existing
     ]
     GazetteerEntry.objects.bulk_create(new)
+    entries_changed(project)
     return len(new)
 
 
 # --- compiling (cached per process) ------------------------------------------------------
 
-_compiled: dict[int, tuple[tuple, Compiled]] = {}
+_compiled: dict[int, tuple[tuple, float, Compiled]] = {}
+# Writes that bypass entries_changed (a label deleted with its entries, a shell session)
+# are picked up after this long at the latest.
+COMPILED_MAX_AGE = 600.0
 
 
 def compiled_for(project: Project) -> Compiled:
     """The project's active entries ready for matching. Managers' entries win over gold
     ones, and among gold ones the most frequent label of a text. Cached per process until
-    an entry changes (one aggregate query tells)."""
+    an entry changes: the gazetteer's revision (one row) tells."""
     entries = GazetteerEntry.objects.filter(project=project, is_active=True)
-    stamp = tuple(entries.aggregate(n=Count("id"), at=Max("updated_at"), top=Max("id")).values())
+    stamp = (Gazetteer.objects.filter(project=project).values_list("revision", "built_at").first(),)
     cached = _compiled.get(project.pk)
-    if cached is not None and cached[0] == stamp:
-        return cached[1]
+    if (
+        cached is not None
+        and cached[0] == stamp
+        and time.monotonic() - cached[1] < COMPILED_MAX_AGE
+    ):
+        return cached[2]
     priority = Case(
         When(source=GazetteerEntry.Source.GOLD, then=Value(1)),
         default=Value(0),
@@ -196,7 +222,7 @@ def compiled_for(project: Project) -> Compiled:
         .values_list("normalised", "entity_type__key")
     )
     compiled = compile_gazetteer(rows.iterator(chunk_size=5_000), normalised=True)
-    _compiled[project.pk] = (stamp, compiled)
+    _compiled[project.pk] = (stamp, time.monotonic(), compiled)
     return compiled
 
 

@@ -62,6 +62,12 @@ class GazetteerEntry(models.Model):
         # Derived data, kept in step with the text on every save (as Document.checksum).
         self.normalised = normalised_key(self.text)
         super().save(*args, **kwargs)
+        _entries_changed(self.project_id)
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        _entries_changed(self.project_id)
+        return result
 
     def clean(self) -> None:
         if (
@@ -89,6 +95,10 @@ class Gazetteer(models.Model):
     project = models.OneToOneField(Project, on_delete=models.CASCADE, related_name="gazetteer")
     gold_fingerprint = models.CharField(max_length=100, blank=True)
     built_at = models.DateTimeField(null=True, blank=True)
+    # Renewed by every write to the project's entries (gazetteer.entries_changed): what
+    # each process's compiled matcher is checked against, one row read instead of an
+    # aggregate over every entry.
+    revision = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         verbose_name = _("gazetteer")
@@ -118,3 +128,9 @@ class RejectedSuggestion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.layer_id} [{self.start}, {self.end})"
+
+
+def _entries_changed(project_id: int) -> None:
+    from .gazetteer import entries_changed  # gazetteer imports these models
+
+    entries_changed(project_id)

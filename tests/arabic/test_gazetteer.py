@@ -167,3 +167,38 @@ def test_an_entry_with_another_schemas_label_is_invalid(project):
     row = GazetteerEntryFactory.build(project=project, entity_type=foreign)
     with pytest.raises(ValidationError):
         row.full_clean()
+
+
+def test_a_compiled_gazetteer_is_reused_until_the_entries_change(project):
+    document = DocumentFactory(project=project, text="حموشي في باريس")
+    entry(project, "حموشي", "PERS")
+    assert [s.text for s in gazetteer.suggestions_for(document=document, layer=None)] == ["حموشي"]
+    # A write that bypasses the model (as another process's bulk update would look from
+    # here) is not seen: the matcher compiled above is reused, no aggregate is counted...
+    GazetteerEntry.objects.filter(project=project).update(is_active=False)
+    assert [s.text for s in gazetteer.suggestions_for(document=document, layer=None)] == ["حموشي"]
+    # ...until the gazetteer's revision changes, as every write through the app makes it.
+    gazetteer.entries_changed(project)
+    assert gazetteer.suggestions_for(document=document, layer=None) == []
+    paris = entry(project, "باريس", "GPE")  # a save renews the revision too
+    assert [s.text for s in gazetteer.suggestions_for(document=document, layer=None)] == ["باريس"]
+    paris.delete()
+    assert gazetteer.suggestions_for(document=document, layer=None) == []
+
+
+def test_gazetteer_suggestions_read_a_constant_number_of_queries(
+    project, django_assert_max_num_queries
+):
+    document = DocumentFactory(project=project, text="حموشي في باريس")
+    entry(project, "حموشي", "PERS")
+    gazetteer.suggestions_for(document=document, layer=None)  # compiled once
+    GazetteerEntry.objects.bulk_create(
+        GazetteerEntry(project=project, text=f"اسم{n}", normalised=f"اسم{n}",
+                       entity_type=EntityType.objects.get(schema=project.schema, key="ORG"))
+        for n in range(500)
+    )  # fmt: skip
+    gazetteer.entries_changed(project)
+    gazetteer.suggestions_for(document=document, layer=None)  # compiled again
+    with django_assert_max_num_queries(6):
+        found = gazetteer.suggestions_for(document=document, layer=None)
+    assert [s.text for s in found] == ["حموشي"]
