@@ -30,8 +30,11 @@ import struct
 import sys
 import zlib
 from array import array
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from itertools import accumulate
+from operator import add
 from typing import Any, BinaryIO
 
 import msgpack
@@ -61,6 +64,7 @@ _ORTH, _NORM, _IOB, _TYPE, _SENT_START = map(
 _I, _O, _B = 1, 2, 3  # spaCy's ENT_IOB values (0 is "not set")
 _SPAN_GROUPS = ("sc", "triggers")
 _SPAN = struct.Struct(">QQQllll")
+_SPACE = ("", " ")  # by a token's trailing-space flag
 
 
 def side_files(project: Project, options: dict[str, Any]) -> dict[str, bytes]:
@@ -80,12 +84,19 @@ def words_and_spaces(tokenised: Tokenised) -> tuple[list[str], list[bool]]:
     spans = tokenised.entity_spans + tokenised.trigger_spans
     span_starts = {s.start for s in spans}
     span_ends = {s.end for s in spans}
-    boundaries = span_starts | span_ends
+    boundaries = sorted(span_starts | span_ends)
     words: list[str] = []
     spaces: list[bool] = []
     position = 0
     for start, end in zip(tokenised.starts, tokenised.ends, strict=True):
-        if start > position:
+        if start == position + 1 and text[position] == " " and words:
+            # The usual gap, one plain space: the previous token's whitespace unless a
+            # span starts on it or ends right after it (then _gap makes it a token).
+            if position not in span_starts and start not in span_ends:
+                spaces[-1] = True
+            else:
+                _gap(text, position, start, boundaries, span_starts, span_ends, words, spaces)
+        elif start > position:
             _gap(text, position, start, boundaries, span_starts, span_ends, words, spaces)
         words.append(text[start:end])
         spaces.append(False)
@@ -96,17 +107,19 @@ def words_and_spaces(tokenised: Tokenised) -> tuple[list[str], list[bool]]:
 
 
 def _gap(
-    text: str, start: int, end: int, boundaries: set[int], span_starts: set[int],
+    text: str, start: int, end: int, boundaries: list[int], span_starts: set[int],
     span_ends: set[int], words: list[str], spaces: list[bool],
 ) -> None:  # fmt: skip
     if words and text[start] == " " and start not in span_starts and start + 1 not in span_ends:
         spaces[-1] = True  # one plain space after a token is the token's whitespace
         start += 1
-    cuts = sorted(b for b in boundaries if start < b < end)
+        if start == end:
+            return
+    # The span boundaries strictly inside the gap (sorted): most gaps have none.
+    cuts = boundaries[bisect_right(boundaries, start) : bisect_left(boundaries, end)]
     for piece_start, piece_end in zip([start, *cuts], [*cuts, end], strict=True):
-        if piece_start < piece_end:
-            words.append(text[piece_start:piece_end])
-            spaces.append(False)
+        words.append(text[piece_start:piece_end])
+        spaces.append(False)
 
 
 _M = 0xC6A4A7935BD1E995
@@ -150,8 +163,24 @@ def norm(word: str) -> str:
 class _StringIds(dict[str, int]):
     """The strings met so far and their ids: they become the DocBin's `strings`."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.norms = _NormIds(self)
+
     def __missing__(self, string: str) -> int:
         value = self[string] = string_id(string)
+        return value
+
+
+class _NormIds(dict[str, int]):
+    """The id of each word's norm, remembered by word (words repeat: norms once each)."""
+
+    def __init__(self, ids: _StringIds) -> None:
+        super().__init__()
+        self.ids = ids
+
+    def __missing__(self, word: str) -> int:
+        value = self[word] = self.ids[norm(word)]
         return value
 
 
@@ -209,24 +238,21 @@ def build_doc(tokenised: Tokenised, ids: _StringIds) -> _Doc:
     record = tokenised.record
     where = f"document {record.document_id}, layer {record.layer}"
     words, spaces = words_and_spaces(tokenised)
+    # Where each token starts and ends (a word, then its space if it has one), for
+    # checking the text and aligning spans as `doc.char_span` (strict) does.
+    lengths = list(map(len, words))
+    starts = list(accumulate(map(add, lengths, spaces), initial=0))
     if (
-        "".join(w + " " if space else w for w, space in zip(words, spaces, strict=True))
-        != record.text
+        starts[-1] != len(record.text)
+        or "".join(map(add, words, map(_SPACE.__getitem__, spaces))) != record.text
     ):
         raise ExportError(
             f"{where}: the spaCy tokens do not give back the stored text",
             document=record.document_id,
             layer=record.layer,
         )
-    # Where each token starts and ends, for aligning spans as `doc.char_span` (strict).
-    first_at: dict[int, int] = {}
-    end_at: dict[int, int] = {}
-    position = 0
-    for i, (word, space) in enumerate(zip(words, spaces, strict=True)):
-        first_at[position] = i
-        position += len(word)
-        end_at[position] = i + 1
-        position += space
+    first_at = dict(zip(starts, range(len(words))))  # noqa: B905  (starts has one more)
+    end_at = dict(zip(map(add, starts, lengths), range(1, len(words) + 1)))  # noqa: B905
 
     def align(s: SpanRecord) -> tuple[int, int]:
         first, end = first_at.get(s.start), end_at.get(s.end)
@@ -271,7 +297,7 @@ def build_doc(tokenised: Tokenised, ids: _StringIds) -> _Doc:
     }
     return _Doc(
         orth=array("Q", map(ids.__getitem__, words)),
-        norm=array("Q", map(ids.__getitem__, map(norm, words))),
+        norm=array("Q", map(ids.norms.__getitem__, words)),
         spaces=bytes(spaces),
         ents=ents,
         span_groups=_pack(groups),
