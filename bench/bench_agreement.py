@@ -261,9 +261,9 @@ if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         _setup(migrate=False)
         if sys.argv[2] == "agreement":
-            from newsreview.exports.tokens import blank_ar
+            from newsreview.exports.tokens import word_tokens
 
-            blank_ar()  # spaCy loads before the baseline, as in every process that uses it
+            word_tokens("بفرنسا")  # the tokenizer loads before the baseline, as in every process
             print(json.dumps(_agreement_once()))
         else:
             print(json.dumps(_dashboard_once()))

@@ -1,8 +1,9 @@
 """Tokens, sentences and flat/nested IOB2 tags for the token-based formats (FORMATS.md §4,
 used by CoNLL, spaCy DocBin and Hugging Face datasets).
 
-* Tokens are spaCy `blank("ar")` tokens, further split at every span boundary that falls
-  inside a token (`بفرنسا` with the span `فرنسا` → `ب` + `فرنسا`). They never contain
+* Tokens are spaCy `blank("ar")` tokens (made by `ar_tokenizer`, the same tokenizer
+  without spaCy), further split at every span boundary that falls inside a token
+  (`بفرنسا` with the span `فرنسا` → `ب` + `فرنسا`). They never contain
   whitespace: whitespace only separates them, so joining the tokens with the original
   gaps gives the text back exactly.
 * Sentences end after a `.`, `؟`, `!` or `?` token and at newlines, never inside a span.
@@ -24,6 +25,8 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import TYPE_CHECKING, Any
 
+from . import ar_tokenizer
+
 if TYPE_CHECKING:  # a pure module: no Django import at run time (STYLE.md §2)
     from .records import LayerRecord, SpanRecord
 
@@ -40,31 +43,17 @@ _ANY_SPACE = re.compile(r"\s")
 _OTHER_SPACE = re.compile(r"[^\S \n]")  # whitespace other than space and newline
 _MEMO_LIMIT = 200_000
 
-_nlp: Any = None
 _memo: dict[str, tuple[tuple[int, int], ...]] = {}
-
-
-def blank_ar() -> Any:
-    """The shared `spacy.blank("ar")` (loaded once; no model, no network)."""
-    global _nlp
-    if _nlp is None:
-        import spacy  # imported here: listing formats should not pay for loading spaCy
-
-        _nlp = spacy.blank("ar")
-    return _nlp
 
 
 def _run_tokens(run: str) -> tuple[tuple[int, int], ...]:
     pieces = _memo.get(run)
     if pieces is None:
         if len(_memo) >= _MEMO_LIMIT:
-            # Keep memory bounded on a long-lived server: forget the remembered runs
-            # and the tokenizer's vocabulary (which grows with every new word) together.
-            global _nlp
-            _memo.clear()
-            _nlp = None
-        tokenizer = blank_ar().tokenizer
-        pieces = tuple((t.idx, t.idx + len(t.text)) for t in tokenizer(run))
+            _memo.clear()  # keep memory bounded on a long-lived server
+        # spaCy's blank-ar tokens, from its tokenizer ported to plain Python: spaCy itself
+        # is not in the runtime install (issue 14).
+        pieces = tuple(ar_tokenizer.tokenize(run))
         _memo[run] = pieces
     return pieces
 
@@ -81,7 +70,7 @@ def _runs(text: str) -> tuple[list[int], list[tuple[tuple[int, int], ...]]]:
     that start."""
     # Runs are cut at every single whitespace character (an empty run between two of them
     # has no token), with C-level splits and sums: the per-token Python work is what an
-    # export spends its time on. Only runs never seen before reach spaCy.
+    # export spends its time on. Only runs never seen before reach the tokenizer.
     if _OTHER_SPACE.search(text) is None:
         runs = text.replace("\n", " ").split(" ")
     else:
