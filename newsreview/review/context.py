@@ -5,6 +5,7 @@ timeline and the comments. The number of queries does not grow with the spans
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -18,7 +19,6 @@ from newsreview.annotations.rendering import (
     chunk_bounds,
     chunks_touching,
     render_chunk,
-    render_chunks,
     render_spans,
 )
 from newsreview.documents.models import Document
@@ -93,20 +93,30 @@ class Built:
     """What one merge gives the page: side-panel rows and the text's span views."""
 
     groups: list[GroupRow]
-    agreed: list[CandidateRow]
+    agreed: list[CandidateRow]  # empty when left for later (build's agreed_below)
+    agreed_count: int
     views: list[SpanView]
     colour_of: Any
     name_of: Any
 
 
-def build(document: Document, layers: services.Layers, labels: Labels | None = None) -> Built:
+def build(
+    document: Document,
+    layers: services.Layers,
+    labels: Labels | None = None,
+    result: merging.Merge | None = None,
+    agreed_below: int | None = None,
+) -> Built:
     """Merge `layers`, decide each group and turn the result into rows and span views
     (the whole document, or a window of it: update_context). Plain loops over tuples,
-    each label's name and colour looked up once (bench/bench_review.py)."""
+    each label's name and colour looked up once (bench/bench_review.py). `result`: the
+    merge of `layers.inputs` when the caller has it (a decision changes gold only).
+    `agreed_below`: build the agreed rows only when there are fewer (the page loads a
+    long agreed list when it is opened)."""
     text = document.text
     gold = layers.gold
     labels = labels or Labels.of(document.project)
-    result = merging.merge(layers.inputs)
+    result = result or merging.merge(layers.inputs)
     rejected = services.rejected_groups(document) if gold is not None else set()
     states = merging.decide(result, layers.gold_input, rejected)
     index = merging.GoldIndex.of(layers.gold_input)
@@ -237,11 +247,31 @@ def build(document: Document, layers: services.Layers, labels: Labels | None = N
         fake_id -= 1
     return Built(
         groups=group_rows,
-        agreed=[candidate_row(c) for c in result.agreed],
+        agreed=[candidate_row(c) for c in result.agreed]
+        if agreed_below is None or len(result.agreed) < agreed_below
+        else [],
+        agreed_count=len(result.agreed),
         views=views,
         colour_of=colour_of,
         name_of=name_of,
     )
+
+
+def render_text(text: str, views: list[SpanView]) -> str:
+    """The whole text as chunks, as rendering.render_chunks, each span handed only to the
+    chunks it touches (bisection over chunk starts computed once: a page has thousands
+    of spans)."""
+    bounds = chunk_bounds(text)
+    firsts = [lo for lo, _hi in bounds]
+    per_chunk: list[list[SpanView]] = [[] for _ in bounds]
+    length = len(text)
+    for v in views:
+        if 0 <= v.start < v.end <= length:
+            first = max(0, bisect.bisect_right(firsts, v.start) - 1)
+            last = max(first, bisect.bisect_left(firsts, v.end) - 1)
+            for index in range(first, last + 1):
+                per_chunk[index].append(v)
+    return "".join(render_chunk(text, bounds, i, per_chunk[i]) for i in range(len(bounds)))
 
 
 def chunk_snap(text: str) -> Callable[[int, int], tuple[int, int]]:
@@ -259,12 +289,12 @@ def chunk_snap(text: str) -> Callable[[int, int], tuple[int, int]]:
 def update_context(*, document: Document, outcome: services.Outcome) -> dict[str, Any]:
     """The answer to a decision, its cost independent of the layers' size: the text
     chunks of the decided group and its row, out of band, and the new version, all from
-    the window the decision read (gold read again after the write). The counter and
+    the window the decision read (gold as after the write, no second merge). The counter and
     the forms' versions follow in review.js."""
     text = document.text
     bounds = chunk_bounds(text)
-    layers = services.reread_gold(outcome.layers)
-    built = build(document, layers, outcome.labels)
+    layers = outcome.layers
+    built = build(document, layers, outcome.labels, outcome.result)
     group = outcome.group
     touched = chunks_touching(bounds, group.start, group.end)
     chunks = "".join(render_chunk(text, bounds, i, built.views, oob=True) for i in touched)
@@ -298,6 +328,21 @@ def update_context(*, document: Document, outcome: services.Outcome) -> dict[str
     }
 
 
+# Longer agreed lists are loaded when opened (agreed_context): most are never read.
+AGREED_INLINE = 30
+
+
+def agreed_context(*, document: Document) -> dict[str, Any]:
+    """The agreed list alone (?part=agreed), for the page's closed agreed section."""
+    layers = services.read_layers(document)
+    built = build(document, layers)
+    gold = layers.gold
+    status = gold.status if gold else AnnotationLayer.Status.NEW
+    can_accept = status not in (AnnotationLayer.Status.NEW, AnnotationLayer.Status.REVIEWED)
+    html = render_agreed(built.agreed, lang=document.language, can_accept=can_accept)
+    return {"agreed_html": mark_safe(html)}  # noqa: S308  (html.py escapes every value)
+
+
 def review_context(
     *,
     document: Document,
@@ -312,10 +357,10 @@ def review_context(
     gold = layers.gold
     labels = Labels.of(project)
     entities, events = labels.entities, labels.events  # the palette shows them all
-    built = build(document, layers, labels)
+    built = build(document, layers, labels, agreed_below=AGREED_INLINE)
     group_rows, views = built.groups, built.views
     colour_of, name_of = built.colour_of, built.name_of
-    rendered = render_chunks(text, views)
+    rendered = render_text(text, views)
 
     columns = None
     if view == "columns":
@@ -369,6 +414,8 @@ def review_context(
         "decided": decided,
         "total": len(group_rows),
         "agreed": agreed,
+        "agreed_count": built.agreed_count,
+        "agreed_lazy": built.agreed_count >= AGREED_INLINE,
         "current": current,
         "rendered_text": mark_safe(rendered),  # noqa: S308  (render_chunks escapes every value)
         "view": view,

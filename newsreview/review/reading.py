@@ -182,6 +182,27 @@ def reread_gold(layers: Layers) -> Layers:
     )
 
 
+def with_gold_span(layers: Layers, pk: int, start: int, end: int, label: str) -> Layers:
+    """`layers` after a new gold entity span, without reading gold again."""
+    gold = layers.gold
+    if gold is None or layers.gold_input is None:
+        return layers
+    rows = {**layers.rows, gold.pk: [*layers.rows[gold.pk], (pk, start, end, label, None)]}
+    gold_input = layers.gold_input._replace(
+        spans=(*layers.gold_input.spans, merging.SpanIn(pk, start, end, label))
+    )
+    return Layers(
+        annotator_layers=layers.annotator_layers,
+        gold=gold,
+        inputs=layers.inputs,
+        gold_input=gold_input,
+        span_text=layers.span_text,
+        rows=rows,
+        window=layers.window,
+        has_events=layers.has_events,
+    )
+
+
 def _extent(layers: Layers) -> tuple[int, int] | None:
     starts = [row[1] for rows in layers.rows.values() for row in rows]
     if not starts:

@@ -218,15 +218,15 @@ Snap = Callable[[int, int], tuple[int, int]]
 @dataclass
 class Outcome:
     """A decision and what the curation page needs to show it without reading the whole
-    document again: the layers read around it (before the write: reading.reread_gold
-    gives gold after it), the labels read, and whether the decision started the review
-    (then the whole page changes)."""
+    document again: the layers read around it (gold as after the write), the labels
+    read, and whether the decision started the review (then the whole page changes)."""
 
     decision: Decision
-    layers: Layers
+    layers: Layers  # gold as it is after the decision
     labels: Labels
     started: bool
     group: merging.Group | None
+    result: merging.Merge  # of the annotator layers in the window (a decision keeps it)
 
 
 def _current(
@@ -287,7 +287,11 @@ def decide_accept(
         by=by,
     )
     annotate.bump_version(gold)
-    return Outcome(decision, layers, labels, started, group)
+    if found.kind == merging.ENTITY:
+        after_layers = reading.with_gold_span(layers, span.pk, found.start, found.end, found.label)
+    else:
+        after_layers = reading.reread_gold(layers)
+    return Outcome(decision, after_layers, labels, started, group, result)
 
 
 def accept_candidate(
@@ -353,7 +357,8 @@ def decide_reject(
         by=by,
     )
     annotate.bump_version(gold)
-    return Outcome(decision, layers, Labels.of(document.project), started, found)
+    after = reading.reread_gold(layers) if before else layers
+    return Outcome(decision, after, Labels.of(document.project), started, found, result)
 
 
 def reject_group(

@@ -33,7 +33,7 @@ from newsreview.documents.models import Document
 from newsreview.projects.permissions import REVIEW_ROLES, document_for, project_for
 
 from . import services
-from .context import chunk_snap, review_context, update_context
+from .context import agreed_context, chunk_snap, review_context, update_context
 from .forms import CandidateForm, ChangesForm, CommentForm, GroupForm, ReopenForm
 
 TEMPLATE = "review/review.html"
@@ -55,6 +55,8 @@ def review(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpRespons
     """The curation page. GET never writes: the review starts with the first decision
     (or the Start button)."""
     document = _document(request, slug, document_id)
+    if request.GET.get("part") == "agreed":
+        return render(request, "review/_agreed.html", agreed_context(document=document))
     view = "columns" if request.GET.get("view") == "columns" else "merged"
     context = review_context(
         document=document, user=request.user, view=view, current=request.GET.get("group")
@@ -96,8 +98,8 @@ def _decide(
     if not form.is_valid():
         return _answer(request, document, message=error_message(form), status=422)
     try:
-        with transaction.atomic():
-            outcome = action(document, form.cleaned_data, chunk_snap(document.text))
+        # The service is one transaction (a refusal leaves nothing, not even a gold layer).
+        outcome = action(document, form.cleaned_data, chunk_snap(document.text))
     except AnnotationError as error:
         return _answer(request, document, message=error.message, status=error.http_status)
     if not (request.htmx and not outcome.started and outcome.group):
