@@ -5,8 +5,10 @@ annotator layers of 1,000 entity spans each (most identical, every 7th word labe
 differently by one annotator, every 11th missing from another, every 13th with other
 boundaries), the review started (agreed spans pre-accepted). Measured: the curation page
 GET (server time, median and p95 over 30 requests) and accepting a candidate (POST and
-the swapped #review fragment, median and p95 over 40 requests, each with the current
-gold version). Prints a table against issue 10's targets; asserts nothing.
+the swapped fragment, median and p95 over 40 requests, each with the current gold
+version), with the server's CPU time per request (the machine is often shared: wall time
+follows its load, CPU time much less) and the queries of each (in process). Prints a
+table against issue 10's targets and a BENCH_JSON line for bench/run.py; asserts nothing.
 
     .venv/bin/python bench/bench_review.py
     DATABASE_URL=postgres://… .venv/bin/python bench/bench_review.py
@@ -14,6 +16,7 @@ gold version). Prints a table against issue 10's targets; asserts nothing.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import statistics
@@ -102,7 +105,7 @@ def _make_data() -> tuple[str, int, str, list[str]]:
     services.start_review(document=document, by=reviewer)
     layers = services.read_layers(document)
     result = merge.merge(layers.inputs)
-    candidates = [g.candidates[0].id for g in result.groups][:ACCEPTS]
+    candidates = [g.candidates[0].id for g in result.groups][: ACCEPTS + 1]
     gold = AnnotationLayer.objects.get(document=document, kind="gold")
 
     session = SessionStore()
@@ -118,9 +121,55 @@ def _make_data() -> tuple[str, int, str, list[str]]:
     return path, gold.version, session.session_key, candidates
 
 
+def _server_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of the gunicorn master `pid` and its workers so far."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # After the command: state, ppid, … utime (14th field of stat), stime (15th).
+        if int(entry.name) == pid or int(fields[1]) == pid:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def _queries(path: str, candidate: str | None) -> dict[str, int]:
+    """Queries of the page GET and of one accept, counted in process (Django's client)."""
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from newsreview.accounts.models import User
+    from newsreview.annotations.models import AnnotationLayer
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    client = Client()
+    client.force_login(User.objects.get(username="bench-reviewer"))
+    with CaptureQueriesContext(connection) as page:
+        client.get(path)
+    counts = {"page": len(page)}
+    if candidate:
+        gold = AnnotationLayer.objects.get(document__project__slug="bench-review", kind="gold")
+        with CaptureQueriesContext(connection) as accept:
+            client.post(
+                path + "accept/",
+                {"candidate": candidate, "version": gold.version},
+                headers={"HX-Request": "true"},
+            )
+        counts["accept"] = len(accept)
+    return counts
+
+
 def main() -> dict[str, float]:
     _setup_django()
     path, version, session_key, candidates = _make_data()
+    spare = candidates[ACCEPTS] if len(candidates) > ACCEPTS else None  # for the query count
     port = _free_port()
     env = {**os.environ, "DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1,localhost"}
     gunicorn = ROOT / ".venv/bin/gunicorn"
@@ -150,9 +199,11 @@ def main() -> dict[str, float]:
         cookie = f"sessionid={session_key}; csrftoken={csrf}"
         baseline = [_request(port, "GET", "/accounts/login/", {})[2] for _ in range(PAGE_GETS)]
         page_times = []
+        cpu = _server_cpu(server.pid)
         for _ in range(PAGE_GETS):
             _, page, elapsed = _request(port, "GET", path, {"Cookie": cookie})
             page_times.append(elapsed)
+        page_cpu = (_server_cpu(server.pid) - cpu) * 1000 / PAGE_GETS
         headers = {
             "Cookie": cookie,
             "X-CSRFToken": csrf,
@@ -161,13 +212,15 @@ def main() -> dict[str, float]:
             "Referer": f"http://127.0.0.1:{port}{path}",
         }
         accept_times = []
-        for candidate in candidates:
+        cpu = _server_cpu(server.pid)
+        for candidate in candidates[:ACCEPTS]:
             body = urlencode({"candidate": candidate, "version": version})
             response, content, elapsed = _request(port, "POST", path + "accept/", headers, body)
             if response.status != 200:
                 raise RuntimeError(f"accept answered {response.status}: {content[:300]!r}")
             version = int(re.search(rb'data-version="(\d+)"', content).group(1))
             accept_times.append(elapsed)
+        accept_cpu = (_server_cpu(server.pid) - cpu) * 1000 / len(accept_times)
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -177,8 +230,10 @@ def main() -> dict[str, float]:
     figures = {
         "page GET median (ms)": statistics.median(page_times),
         "page GET p95 (ms)": page_times[int(len(page_times) * 0.95) - 1],
+        "page server CPU (ms/request)": page_cpu,
         "accept median (ms)": statistics.median(accept_times),
         "accept p95 (ms)": accept_times[int(len(accept_times) * 0.95) - 1],
+        "accept server CPU (ms/request)": accept_cpu,
         "baseline GET login (ms)": statistics.median(baseline),
         "page size (KB)": len(page) / 1024,
         "accept response size (KB)": len(content) / 1024,
@@ -190,14 +245,25 @@ def main() -> dict[str, float]:
     )
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"machine: {os.cpu_count()} CPUs, load average {load:.1f} (timings scale with it)")
-    print(f"{'figure':<28}{'measured':>12}{'target':>10}  ok")
+    print(f"{'figure':<31}{'measured':>12}{'target':>10}  ok")
     for name, value in figures.items():
         target = TARGETS.get(name)
         ok = "" if target is None else ("yes" if value < target else "NO")
         target_text = "" if target is None else f"< {target}"
-        print(f"{name:<28}{value:>12.1f}{target_text:>10}  {ok}")
-    return figures
+        print(f"{name:<31}{value:>12.1f}{target_text:>10}  {ok}")
+    queries = _queries(path, spare)
+    print(f"{'queries: page / accept':<31}{queries['page']:>6} / {queries.get('accept', '-')}")
+    return {
+        "review_page_ms": round(figures["page GET median (ms)"], 1),
+        "review_page_p95_ms": round(figures["page GET p95 (ms)"], 1),
+        "review_page_cpu_ms": round(page_cpu, 1),
+        "review_accept_ms": round(figures["accept median (ms)"], 1),
+        "review_accept_p95_ms": round(figures["accept p95 (ms)"], 1),
+        "review_accept_cpu_ms": round(accept_cpu, 1),
+        "review_queries": queries,
+        "load_average": round(load, 1),
+    }
 
 
 if __name__ == "__main__":
-    main()
+    print("BENCH_JSON " + json.dumps(main()))

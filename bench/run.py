@@ -86,6 +86,7 @@ def collect(results: dict[str, dict[str, Any] | None]) -> dict[str, Any]:
             else None
         },
         "review_page_ms": review.get("review_page_ms"),
+        "review_accept_ms": review.get("review_accept_ms"),
         "idle_rss_mb": annotate.get("idle_rss_mb"),
     }
 

@@ -5,6 +5,8 @@ timeline and the comments. The number of queries does not grow with the spans
 
 from __future__ import annotations
 
+import bisect
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -17,15 +19,15 @@ from newsreview.annotations.rendering import (
     chunk_bounds,
     chunks_touching,
     render_chunk,
-    render_chunks,
     render_spans,
 )
 from newsreview.documents.models import Document
-from newsreview.projects.models import EntityType, EventType
 
 from . import merge as merging
 from . import services
 from .agreement import agreement_rows
+from .copying import Labels
+from .event_frames import EventFrame, event_frame
 from .frames import gold_frames_context
 from .html import render_agreed, render_groups
 from .models import Transition
@@ -79,16 +81,11 @@ class GroupRow:
     text: str
     candidates: list[CandidateRow]
     slots: list[merging.Slot]
+    frame: EventFrame | None = None  # event groups: the candidates as one frame, per slot
 
     @property
     def is_open(self) -> bool:
         return self.state == merging.OPEN
-
-
-def _labels(project) -> tuple[dict[str, EntityType], dict[str, EventType]]:
-    entities = {t.key: t for t in EntityType.objects.filter(schema_id=project.schema_id)}
-    events = {t.key: t for t in EventType.objects.filter(schema_id=project.schema_id)}
-    return entities, events
 
 
 @dataclass
@@ -96,50 +93,69 @@ class Built:
     """What one merge gives the page: side-panel rows and the text's span views."""
 
     groups: list[GroupRow]
-    agreed: list[CandidateRow]
+    agreed: list[CandidateRow]  # empty when left for later (build's agreed_below)
+    agreed_count: int
     views: list[SpanView]
     colour_of: Any
     name_of: Any
-    entity_types: dict[str, EntityType] = field(default_factory=dict)
-    event_types: dict[str, EventType] = field(default_factory=dict)
 
 
-def build(document: Document, layers: services.Layers) -> Built:
+def build(
+    document: Document,
+    layers: services.Layers,
+    labels: Labels | None = None,
+    result: merging.Merge | None = None,
+    agreed_below: int | None = None,
+) -> Built:
     """Merge `layers`, decide each group and turn the result into rows and span views
-    (the whole document, or a window of it: update_context)."""
+    (the whole document, or a window of it: update_context). Plain loops over tuples,
+    each label's name and colour looked up once (bench/bench_review.py). `result`: the
+    merge of `layers.inputs` when the caller has it (a decision changes gold only).
+    `agreed_below`: build the agreed rows only when there are fewer (the page loads a
+    long agreed list when it is opened)."""
     text = document.text
     gold = layers.gold
-    result = merging.merge(layers.inputs)
+    labels = labels or Labels.of(document.project)
+    result = result or merging.merge(layers.inputs)
     rejected = services.rejected_groups(document) if gold is not None else set()
     states = merging.decide(result, layers.gold_input, rejected)
     index = merging.GoldIndex.of(layers.gold_input)
-    entities, events = _labels(document.project)
-    names = {key: label.name for key, label in (*entities.items(), *events.items())}
-    colours = {key: label.colour for key, label in (*entities.items(), *events.items())}
+    looked: dict[str, tuple[str, str]] = {}
+
+    def look(key: str) -> tuple[str, str]:
+        found = looked.get(key)
+        if found is None:
+            label = labels.get(key)
+            found = looked[key] = (label.name, label.colour) if label else (key, "#cccccc")
+        return found
 
     def name_of(key: str) -> str:
-        return names.get(key, key)
+        return look(key)[0]
 
     def colour_of(key: str) -> str:
-        return colours.get(key, "#cccccc")
+        return look(key)[1]
 
     required = len(result.annotators)
+    annotators = set(result.annotators)
 
     def candidate_row(c: merging.Candidate | merging.EventCandidate) -> CandidateRow:
-        annotators = [s for s in c.supporters if s in result.annotators]
+        name, colour = look(c.label)
         arguments = []
         if c.kind == merging.EVENT:
-            arguments = [f"{a.role} → {text[a.start : a.end]} ({a.label})" for a in c.arguments]
+            arguments = [
+                f"{name_of(a.role)} → {text[a.start : a.end]} ({name_of(a.label)})"
+                for a in c.arguments
+            ]
             arguments += [f"{k} = {v}" for k, v in c.attributes]
         return CandidateRow(
             id=c.id,
             kind=c.kind,
             label=c.label,
-            label_name=name_of(c.label),
-            colour=colour_of(c.label),
+            label_name=name,
+            colour=colour,
             text=text[c.start : c.end],
-            supporters=list(c.supporters),
-            support=f"{len(annotators)}/{required}",
+            supporters=c.supporters,
+            support=f"{sum(1 for s in c.supporters if s in annotators)}/{required}",
             preannotated=c.preannotated,
             in_gold=index.holds(c),
             arguments=arguments,
@@ -147,25 +163,29 @@ def build(document: Document, layers: services.Layers) -> Built:
 
     state_names = {k: str(v) for k, v in STATES.items()}
     reason_names = {k: str(v) for k, v in REASONS.items()}
-    group_rows = [
-        GroupRow(
-            number=n,
-            id=g.id,
-            kind=g.kind,
-            state=states[g.id],
-            state_name=state_names[states[g.id]],
-            reasons=[reason_names[r] for r in sorted(g.reasons)],
-            missing=g.missing,
-            start=g.start,
-            end=g.end,
-            text=text[g.start : g.end],
-            candidates=[candidate_row(c) for c in g.candidates],
-            slots=g.slots,
+    group_rows = []
+    group_of: dict[str, str] = {}
+    for n, g in enumerate(result.groups, start=1):
+        state = states[g.id]
+        for c in g.candidates:
+            group_of[c.id] = g.id
+        group_rows.append(
+            GroupRow(
+                number=n,
+                id=g.id,
+                kind=g.kind,
+                state=state,
+                state_name=state_names[state],
+                reasons=[reason_names[r] for r in sorted(g.reasons)],
+                missing=g.missing,
+                start=g.start,
+                end=g.end,
+                text=text[g.start : g.end],
+                candidates=[candidate_row(c) for c in g.candidates],
+                slots=g.slots,
+                frame=event_frame(g, text, labels, name_of) if g.kind == merging.EVENT else None,
+            )
         )
-        for n, g in enumerate(result.groups, start=1)
-    ]
-    group_of = {c.id: g.id for g in result.groups for c in g.candidates}
-    state_of = {g.id: states[g.id] for g in result.groups}
 
     # The text: gold spans (with their ids, as in the workspace) and every candidate gold
     # does not hold, each naming its proposers.
@@ -175,20 +195,22 @@ def build(document: Document, layers: services.Layers) -> Built:
     views: list[SpanView] = []
     gold_word = gettext("Gold")
     if gold is not None:
+        gold_extra = ("data-layer", "gold")
         for pk, start, end, entity, event in layers.rows[gold.pk]:
             key = entity or event
-            users = supporters_of.get((start, end, key), [])
+            name, colour = look(key)
+            users = supporters_of.get((start, end, key), ())
             views.append(
                 SpanView(
-                    id=pk,
-                    start=start,
-                    end=end,
-                    label=key,
-                    colour=colour_of(key),
-                    kind="entity" if entity else "trigger",
-                    description=f"{gold_word}: {name_of(key)}: {text[start:end]}",
-                    classes="span--gold",
-                    extra=(("data-users", " ".join(users)), ("data-layer", "gold")),
+                    pk,
+                    start,
+                    end,
+                    key,
+                    colour,
+                    "entity" if entity else "trigger",
+                    f"{gold_word}: {name}: {text[start:end]}",
+                    "span--gold",
+                    (("data-users", " ".join(users)), gold_extra),
                 )
             )
     fake_id = -1
@@ -196,73 +218,103 @@ def build(document: Document, layers: services.Layers) -> Built:
         if index.holds(c):
             continue
         group = group_of.get(c.id, "")
+        name, colour = look(c.label)
+        classes = "candidate"
+        if states.get(group) == merging.OPEN:
+            classes += " candidate--open"
+        if c.preannotated:
+            classes += " candidate--pre"
+        users = ", ".join(c.supporters)
         views.append(
             SpanView(
-                id=fake_id,
-                start=c.start,
-                end=c.end,
-                label=c.label,
-                colour=colour_of(c.label),
-                kind="entity" if c.kind == merging.ENTITY else "trigger",
-                description=f"{name_of(c.label)}: {text[c.start : c.end]} "
-                f"({', '.join(c.supporters)})",
-                classes="candidate"
-                + (" candidate--open" if state_of.get(group) == merging.OPEN else "")
-                + (" candidate--pre" if c.preannotated else ""),
-                extra=(
+                fake_id,
+                c.start,
+                c.end,
+                c.label,
+                colour,
+                "entity" if c.kind == merging.ENTITY else "trigger",
+                f"{name}: {text[c.start : c.end]} ({users})",
+                classes,
+                (
                     ("data-candidate", c.id),
                     ("data-users", " ".join(c.supporters)),
                     ("data-group", group),
                 ),
-                is_stored=False,
-                is_focusable=False,
+                False,
+                False,
             )
         )
         fake_id -= 1
     return Built(
         groups=group_rows,
-        agreed=[candidate_row(c) for c in result.agreed],
+        agreed=[candidate_row(c) for c in result.agreed]
+        if agreed_below is None or len(result.agreed) < agreed_below
+        else [],
+        agreed_count=len(result.agreed),
         views=views,
         colour_of=colour_of,
         name_of=name_of,
-        entity_types=entities,
-        event_types=events,
     )
 
 
-def update_context(*, document: Document, around: tuple[int, int]) -> dict[str, Any]:
+def render_text(text: str, views: list[SpanView]) -> str:
+    """The whole text as chunks, as rendering.render_chunks, each span handed only to the
+    chunks it touches (bisection over chunk starts computed once: a page has thousands
+    of spans)."""
+    bounds = chunk_bounds(text)
+    firsts = [lo for lo, _hi in bounds]
+    per_chunk: list[list[SpanView]] = [[] for _ in bounds]
+    length = len(text)
+    for v in views:
+        if 0 <= v.start < v.end <= length:
+            first = max(0, bisect.bisect_right(firsts, v.start) - 1)
+            last = max(first, bisect.bisect_left(firsts, v.end) - 1)
+            for index in range(first, last + 1):
+                per_chunk[index].append(v)
+    return "".join(render_chunk(text, bounds, i, per_chunk[i]) for i in range(len(bounds)))
+
+
+def chunk_snap(text: str) -> Callable[[int, int], tuple[int, int]]:
+    """Widen [lo, hi) to whole text chunks (rendering.chunk_bounds): a decision's window
+    then covers every span of the chunks it re-renders."""
+    bounds = chunk_bounds(text)
+
+    def snap(lo: int, hi: int) -> tuple[int, int]:
+        touched = chunks_touching(bounds, lo, hi)
+        return min(lo, bounds[touched[0]][0]), max(hi, bounds[touched[-1]][1])
+
+    return snap
+
+
+def update_context(*, document: Document, outcome: services.Outcome) -> dict[str, Any]:
     """The answer to a decision, its cost independent of the layers' size: the text
-    chunks around `around` and the groups there, out of band, and the new version.
-    The counter and the forms' versions follow in review.js."""
+    chunks of the decided group and its row, out of band, and the new version, all from
+    the window the decision read (gold as after the write, no second merge). The counter and
+    the forms' versions follow in review.js."""
     text = document.text
     bounds = chunk_bounds(text)
-    lo, hi = around
-    while True:
-        touched = chunks_touching(bounds, lo, hi)
-        chunk_lo, chunk_hi = bounds[touched[0]][0], bounds[touched[-1]][1]
-        wide = services.component_window(document, min(lo, chunk_lo), max(hi, chunk_hi))
-        if wide == (lo, hi):
-            break
-        lo, hi = wide
-    layers = services.read_layers(document, window=(lo, hi))
-    built = build(document, layers)
-    gold = layers.gold
-    is_reviewed = gold is not None and gold.status == AnnotationLayer.Status.REVIEWED
+    layers = outcome.layers
+    built = build(document, layers, outcome.labels, outcome.result)
+    group = outcome.group
+    touched = chunks_touching(bounds, group.start, group.end)
     chunks = "".join(render_chunk(text, bounds, i, built.views, oob=True) for i in touched)
-    groups = render_groups(
-        built.groups, lang=document.language, current=None, is_reviewed=is_reviewed, oob=True
-    )
-    # Accepting an event (or an argument's entity) changes gold's frames: they follow out
-    # of band whenever gold has events (read_layers reads them all, whatever the window).
+    rows = [g for g in built.groups if g.id == group.id]
+    groups = render_groups(rows, lang=document.language, current=None, is_reviewed=False, oob=True)
+    gold = layers.gold
+    # Deciding an event (or rejecting entities that were arguments) changes gold's
+    # frames: they follow out of band then, and only then.
+    before = outcome.decision.change.before if outcome.decision.change else None
     frames: dict[str, Any] = {"frames_oob": False}
-    if layers.gold_input is not None and layers.gold_input.events:
+    if group.kind == merging.EVENT or (
+        before and (before.get("events") or before.get("arguments"))
+    ):
         frames = {
             "frames_oob": True,
             **gold_frames_context(
                 document,
                 gold,
-                list(built.entity_types.values()),
-                list(built.event_types.values()),
+                list(outcome.labels.entities.values()),
+                list(outcome.labels.events.values()),
             ),
         }
     return {
@@ -274,6 +326,21 @@ def update_context(*, document: Document, around: tuple[int, int]) -> dict[str, 
         "oob": True,
         **frames,
     }
+
+
+# Longer agreed lists are loaded when opened (agreed_context): most are never read.
+AGREED_INLINE = 30
+
+
+def agreed_context(*, document: Document) -> dict[str, Any]:
+    """The agreed list alone (?part=agreed), for the page's closed agreed section."""
+    layers = services.read_layers(document)
+    built = build(document, layers)
+    gold = layers.gold
+    status = gold.status if gold else AnnotationLayer.Status.NEW
+    can_accept = status not in (AnnotationLayer.Status.NEW, AnnotationLayer.Status.REVIEWED)
+    html = render_agreed(built.agreed, lang=document.language, can_accept=can_accept)
+    return {"agreed_html": mark_safe(html)}  # noqa: S308  (html.py escapes every value)
 
 
 def review_context(
@@ -288,11 +355,12 @@ def review_context(
     text = document.text
     layers = services.read_layers(document)
     gold = layers.gold
-    built = build(document, layers)
+    labels = Labels.of(project)
+    entities, events = labels.entities, labels.events  # the palette shows them all
+    built = build(document, layers, labels, agreed_below=AGREED_INLINE)
     group_rows, views = built.groups, built.views
     colour_of, name_of = built.colour_of, built.name_of
-    entities, events = built.entity_types, built.event_types
-    rendered = render_chunks(text, views)
+    rendered = render_text(text, views)
 
     columns = None
     if view == "columns":
@@ -346,6 +414,8 @@ def review_context(
         "decided": decided,
         "total": len(group_rows),
         "agreed": agreed,
+        "agreed_count": built.agreed_count,
+        "agreed_lazy": built.agreed_count >= AGREED_INLINE,
         "current": current,
         "rendered_text": mark_safe(rendered),  # noqa: S308  (render_chunks escapes every value)
         "view": view,

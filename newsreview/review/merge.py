@@ -23,6 +23,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 ENTITY, EVENT = "entity", "event"
 MISSING, LABEL, BOUNDARY, NESTING = "missing", "label", "boundary", "nesting"
@@ -31,10 +32,11 @@ ANNOTATOR, PREANNOTATION = "annotator", "pre"
 
 
 # --- input ------------------------------------------------------------------------------
+# Named tuples, not dataclasses: a page reads thousands of them and a tuple is built
+# several times faster (bench/bench_review.py).
 
 
-@dataclass(frozen=True)
-class SpanIn:
+class SpanIn(NamedTuple):
     """An entity span of a layer (triggers come in through their events)."""
 
     id: int
@@ -43,16 +45,14 @@ class SpanIn:
     label: str
 
 
-@dataclass(frozen=True, order=True)
-class ArgumentIn:
+class ArgumentIn(NamedTuple):
     role: str
     start: int
     end: int
     label: str
 
 
-@dataclass(frozen=True)
-class EventIn:
+class EventIn(NamedTuple):
     id: int
     start: int  # the trigger's offsets
     end: int
@@ -61,8 +61,7 @@ class EventIn:
     attributes: tuple[tuple[str, str], ...] = ()  # (name, JSON value), see attributes_key
 
 
-@dataclass(frozen=True)
-class LayerIn:
+class LayerIn(NamedTuple):
     name: str
     kind: str = ANNOTATOR  # or PREANNOTATION (gold is passed to `decide`, never merged)
     spans: tuple[SpanIn, ...] = ()
@@ -102,10 +101,11 @@ class Candidate:
     span_ids: dict[str, int] = field(default_factory=dict)  # layer name → span id
     preannotated: bool = False  # some supporter is a pre-annotation layer
     kind: str = ENTITY
+    id: str = field(default="", compare=False)  # set from the offsets and label
 
-    @property
-    def id(self) -> str:
-        return f"e:{self.start}:{self.end}:{self.label}"
+    def __post_init__(self) -> None:
+        # Plain attributes, not properties: a page asks for them thousands of times.
+        self.id = f"e:{self.start}:{self.end}:{self.label}"
 
     @property
     def sort_key(self) -> tuple:
@@ -125,6 +125,7 @@ class EventCandidate:
     event_ids: dict[str, int] = field(default_factory=dict)
     preannotated: bool = False
     kind: str = EVENT
+    _id: str | None = field(default=None, repr=False, compare=False)
 
     @property
     def label(self) -> str:
@@ -136,8 +137,10 @@ class EventCandidate:
 
     @property
     def id(self) -> str:
-        digest = hashlib.blake2s(repr(self.signature).encode("utf-8"), digest_size=5).hexdigest()
-        return f"v:{self.start}:{self.end}:{self.type}:{digest}"
+        if self._id is None:
+            digest = hashlib.blake2s(repr(self.signature).encode("utf-8"), digest_size=5)
+            self._id = f"v:{self.start}:{self.end}:{self.type}:{digest.hexdigest()}"
+        return self._id
 
     @property
     def sort_key(self) -> tuple:
@@ -173,20 +176,19 @@ class Group:
     missing: list[str]  # annotator layers that proposed nothing here
     slots: list[Slot] = field(default_factory=list)  # events only
 
-    @property
-    def start(self) -> int:
-        return min(c.start for c in self.candidates)
+    start: int = field(default=0, compare=False)  # set from the candidates
+    end: int = field(default=0, compare=False)
+    id: str = field(default="", compare=False)
 
-    @property
-    def end(self) -> int:
-        return max(c.end for c in self.candidates)
-
-    @property
-    def id(self) -> str:
+    def __post_init__(self) -> None:
+        # Computed once (a group's candidates never change after the merge), as plain
+        # attributes: a page asks for them thousands of times.
+        self.start = min(c.start for c in self.candidates)
+        self.end = max(c.end for c in self.candidates)
         digest = hashlib.blake2s(
             "|".join(sorted(c.id for c in self.candidates)).encode("utf-8"), digest_size=5
         ).hexdigest()
-        return f"g:{self.kind}:{self.start}:{self.end}:{digest}"
+        self.id = f"g:{self.kind}:{self.start}:{self.end}:{digest}"
 
 
 @dataclass
@@ -316,34 +318,44 @@ def merge(layers: Sequence[LayerIn]) -> Merge:
         pre = layer.kind == PREANNOTATION
         for span in layer.spans:
             key = (span.start, span.end, span.label)
-            c = entities.setdefault(key, Candidate(span.start, span.end, span.label))
+            c = entities.get(key)
+            if c is None:  # (not setdefault: that builds a candidate for every span)
+                c = entities[key] = Candidate(span.start, span.end, span.label)
             if layer.name not in c.span_ids:
                 c.supporters.append(layer.name)
                 c.span_ids[layer.name] = span.id
                 c.preannotated = c.preannotated or pre
         for event in layer.events:
             key = event_signature(event)
-            e = events.setdefault(key, EventCandidate(*key))
+            e = events.get(key)
+            if e is None:
+                e = events[key] = EventCandidate(*key)
             if layer.name not in e.event_ids:
                 e.supporters.append(layer.name)
                 e.event_ids[layer.name] = event.id
                 e.preannotated = e.preannotated or pre
 
     required = set(annotators)
+    needed = len(required)
 
     def is_agreed(c) -> bool:
-        return bool(required) and required <= set(c.supporters)
+        # Supporters are distinct layer names: counting the annotators among them is enough.
+        return bool(needed) and sum(1 for s in c.supporters if s in required) == needed
 
-    entity_list = sorted(entities.values(), key=lambda c: c.sort_key)
+    entity_list = sorted(entities.values(), key=lambda c: (c.start, -c.end, c.label))
     event_list = sorted(events.values(), key=lambda c: c.sort_key)
-    agreed_entities = [c for c in entity_list if is_agreed(c)]
-    agreed_events = [c for c in event_list if is_agreed(c)]
+    agreed_entities, open_entities = [], []
+    for c in entity_list:
+        (agreed_entities if is_agreed(c) else open_entities).append(c)
+    agreed_events, open_events = [], []
+    for c in event_list:
+        (agreed_events if is_agreed(c) else open_events).append(c)
     groups: list[Group] = []
     # Agreed spans near a group, found by bisection (a sweep, not all pairs: a layer may
     # hold thousands of spans, bench/bench_review.py).
     agreed_starts = [a.start for a in agreed_entities]
     longest = max((a.end - a.start for a in agreed_entities), default=0)
-    for members in _components([c for c in entity_list if not is_agreed(c)]):
+    for members in _components(open_entities):
         lo = min(m.start for m in members)
         hi = max(m.end for m in members)
         window = agreed_entities[
@@ -356,7 +368,7 @@ def merge(layers: Sequence[LayerIn]) -> Merge:
         if missing or len(members) == 1:
             reasons.add(MISSING)
         groups.append(Group(ENTITY, _by_support(members), reasons, missing))
-    for members in _components([c for c in event_list if not is_agreed(c)]):
+    for members in _components(open_events):
         proposed = {s for c in members for s in c.supporters}
         missing = [n for n in annotators if n not in proposed]
         slots = _event_slots(members)

@@ -15,6 +15,7 @@ urlpatterns = [
     path(f"{DOC}accept/", views.candidate_accept, name="candidate-accept"),
     path(f"{DOC}reject/", views.group_reject, name="group-reject"),
     path(f"{DOC}undo/", views.review_undo, name="review-undo"),
+    path(f"{DOC}redo/", views.review_redo, name="review-redo"),
     path(f"{DOC}gold/spans/", views.gold_span_create, name="gold-span-create"),
     path(f"{DOC}gold/spans/update/", views.gold_span_update, name="gold-span-update"),
     path(f"{DOC}gold/spans/delete/", views.gold_span_delete, name="gold-span-delete"),

@@ -33,7 +33,7 @@ from newsreview.documents.models import Document
 from newsreview.projects.permissions import REVIEW_ROLES, document_for, project_for
 
 from . import services
-from .context import review_context, update_context
+from .context import agreed_context, chunk_snap, review_context, update_context
 from .forms import CandidateForm, ChangesForm, CommentForm, GroupForm, ReopenForm
 
 TEMPLATE = "review/review.html"
@@ -55,6 +55,8 @@ def review(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpRespons
     """The curation page. GET never writes: the review starts with the first decision
     (or the Start button)."""
     document = _document(request, slug, document_id)
+    if request.GET.get("part") == "agreed":
+        return render(request, "review/_agreed.html", agreed_context(document=document))
     view = "columns" if request.GET.get("view") == "columns" else "merged"
     context = review_context(
         document=document, user=request.user, view=view, current=request.GET.get("group")
@@ -79,39 +81,31 @@ def _answer(
     return render(request, TEMPLATE + ("#review" if request.htmx else ""), context, status=status)
 
 
-def _gold_status(document: Document) -> str | None:
-    return (
-        AnnotationLayer.objects.filter(document=document, kind=AnnotationLayer.Kind.GOLD)
-        .values_list("status", flat=True)
-        .first()
-    )
-
-
 def _decide(
     request: HtmxHttpRequest,
     slug: str,
     document_id: int,
     form_class: type,
-    action: Callable[[Document, dict[str, Any]], tuple[int, int] | None],
+    action: Callable[[Document, dict[str, Any], services.Snap], services.Outcome],
 ) -> HttpResponse:
-    """A decision on a review in progress: htmx gets only what changed around it (the
-    text chunks and groups there, the version), so a decision costs the same however
-    many spans the layers hold (bench/bench_review.py). Anything else (the first
-    decision, which starts the review; an agreed candidate; a refusal) gets the page."""
+    """A decision on a review in progress: htmx gets only what changed (the text chunks
+    of the decided group, its row, the version), rendered from the window the decision
+    read, so a decision costs the same however many spans the layers hold
+    (bench/bench_review.py). Anything else (the first decision, which starts the review;
+    an agreed candidate; a refusal) gets the page."""
     document = _document(request, slug, document_id)
     form = form_class(request.POST)
     if not form.is_valid():
         return _answer(request, document, message=error_message(form), status=422)
-    started = _gold_status(document) == AnnotationLayer.Status.IN_PROGRESS
     try:
-        with transaction.atomic():
-            around = action(document, form.cleaned_data)
+        # The service is one transaction (a refusal leaves nothing, not even a gold layer).
+        outcome = action(document, form.cleaned_data, chunk_snap(document.text))
     except AnnotationError as error:
         return _answer(request, document, message=error.message, status=error.http_status)
-    if not (request.htmx and started and around):
+    if not (request.htmx and not outcome.started and outcome.group):
         return _answer(request, document)
     response = render(
-        request, "review/_update.html", update_context(document=document, around=around)
+        request, "review/_update.html", update_context(document=document, outcome=outcome)
     )
     response["HX-Reswap"] = "none"
     return response
@@ -156,12 +150,15 @@ def review_start(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpR
 @require_POST
 @login_required
 def candidate_accept(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpResponse:
-    def accept(document: Document, data: dict[str, Any]) -> tuple[int, int] | None:
-        decision = services.accept_candidate(
-            document=document, candidate=data["candidate"], by=request.user, version=data["version"]
+    def accept(document: Document, data: dict[str, Any], snap: services.Snap) -> services.Outcome:
+        # An agreed candidate (no group) also changes the agreed list: the whole page then.
+        return services.decide_accept(
+            document=document,
+            candidate=data["candidate"],
+            by=request.user,
+            version=data["version"],
+            snap=snap,
         )
-        # An agreed candidate also changes the agreed list: the whole page then.
-        return services.offsets_of(decision.candidate) if decision.group else None
 
     return _decide(request, slug, document_id, CandidateForm, accept)
 
@@ -169,11 +166,14 @@ def candidate_accept(request: HtmxHttpRequest, slug: str, document_id: int) -> H
 @require_POST
 @login_required
 def group_reject(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpResponse:
-    def reject(document: Document, data: dict[str, Any]) -> tuple[int, int] | None:
-        decision = services.reject_group(
-            document=document, group=data["group"], by=request.user, version=data["version"]
+    def reject(document: Document, data: dict[str, Any], snap: services.Snap) -> services.Outcome:
+        return services.decide_reject(
+            document=document,
+            group=data["group"],
+            by=request.user,
+            version=data["version"],
+            snap=snap,
         )
-        return services.offsets_of(decision.group)
 
     return _decide(request, slug, document_id, GroupForm, reject)
 
@@ -185,6 +185,15 @@ def review_undo(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpRe
         services.undo_review(document=document, by=request.user, version=data["version"])
 
     return _act(request, slug, document_id, VersionForm, undo)
+
+
+@require_POST
+@login_required
+def review_redo(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpResponse:
+    def redo(document: Document, data: dict[str, Any]) -> None:
+        services.redo_review(document=document, by=request.user, version=data["version"])
+
+    return _act(request, slug, document_id, VersionForm, redo)
 
 
 @require_POST

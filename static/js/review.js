@@ -145,9 +145,10 @@ document.addEventListener("keydown", (event) => {
     event.preventDefault();
     return goldUpdate(span.dataset.spanId, { edge });
   }
-  if ((event.ctrlKey || event.metaKey) && event.code === "KeyZ" && !event.shiftKey) {
+  if ((event.ctrlKey || event.metaKey) && !event.altKey && (event.code === "KeyZ" || event.code === "KeyY")) {
+    // As in the workspace: Ctrl+Z undoes, Ctrl+Shift+Z and Ctrl+Y redo.
     event.preventDefault();
-    return submitForm("[data-action=undo]");
+    return submitForm(event.code === "KeyY" || event.shiftKey ? "[data-action=redo]" : "[data-action=undo]");
   }
   if (event.ctrlKey || event.metaKey || event.altKey) return;
   if (span && (event.key === "Delete" || event.key === "Backspace" || event.code === "KeyX")) {
@@ -176,6 +177,11 @@ document.addEventListener("keydown", (event) => {
     KeyS: () => submitForm("[data-action=approve]"),
     KeyH: () => help?.showModal(),
   };
+  // Shift+U redoes ("u" is a reserved key, FORMATS.md §10: no label can take it).
+  if (event.code === "KeyU" && event.shiftKey) {
+    event.preventDefault();
+    return submitForm("[data-action=redo]");
+  }
   if (actions[event.code] && !event.shiftKey) {
     event.preventDefault();
     return actions[event.code]();

@@ -15,7 +15,7 @@ from tests.factories import DocumentFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 HX = {"HX-Request": "true"}
-MAX_DECISION_QUERIES = 33  # the same bound for 5 and for 3 × 1,000 spans
+MAX_DECISION_QUERIES = 18  # the same bound for 5 and for 3 × 1,000 spans
 
 
 def url(name, document, **kwargs):
@@ -314,7 +314,7 @@ def test_curation_page_query_count_does_not_grow_with_spans(
     _layers_with(project, document, users, spans)
     services.start_review(document=document, by=reviewer)
     client.force_login(reviewer)
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(13):
         response = client.get(url("review", document))
     assert response.status_code == 200
     assert response.content.decode().count("data-candidate=") >= 1

@@ -111,6 +111,7 @@ EXPECTED: dict[str, dict[str, dict[str, str]]] = {
             "candidate-accept",
             "group-reject",
             "review-undo",
+            "review-redo",
             "gold-span-create",
             "gold-span-update",
             "gold-span-delete",
