@@ -18,10 +18,12 @@ import heapq
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from itertools import combinations
+from functools import partial
+from itertools import combinations, groupby, repeat
+from operator import itemgetter
 from typing import Any, NamedTuple
 
-from django.db.models import DateField, Q, QuerySet
+from django.db.models import BooleanField, DateField, ExpressionWrapper, Q, QuerySet
 from django.db.models.functions import Cast, Coalesce
 
 from newsreview.annotations.models import AnnotationLayer, Argument, Span
@@ -29,7 +31,7 @@ from newsreview.documents.models import Document
 from newsreview.exports.tokens import BoundaryTokens
 from newsreview.projects.models import EntityType, EventType, Project, RoleType
 
-from .metrics import Counts, LayerData, PairAgreement, sparse_confusion
+from .metrics import Counts, LayerData, PairAgreement
 
 GOLD = "gold"
 CHUNK = 500
@@ -55,6 +57,12 @@ class TriggerSpan(_Offsets):
 
     __slots__ = ()
     kind = "trigger"
+
+
+# C-level constructors (tuple.__new__ of the subclass): no Python call per span.
+_ENTITY = partial(tuple.__new__, EntitySpan)
+_TRIGGER = partial(tuple.__new__, TriggerSpan)
+_LAYER_AND_KIND = itemgetter(0, 1)
 
 
 @dataclass(slots=True)
@@ -154,7 +162,11 @@ def _chunk_layers(
 ) -> dict[int, list[LayerView]]:
     """Per document id, the participating layers among `chosen` with their spans and
     arguments: three queries for the whole chunk. Spans and arguments are selected by
-    subquery, not by a list of ids (a long IN list costs more to send than to run)."""
+    subquery, not by a list of ids (a long IN list costs more to send than to run).
+
+    Spans are the bulk (a chunk holds tens of thousands): they come ordered by layer and
+    kind and are grouped, transposed and turned into tuples by C-level iterators, with
+    no Python step per span."""
     entity_keys, event_keys, role_keys = labels
     chosen = chosen.filter(_participating())
     views: dict[int, LayerView] = {}
@@ -166,18 +178,28 @@ def _chunk_layers(
             GOLD if kind == AnnotationLayer.Kind.GOLD else username, LayerData()
         )
         by_document.setdefault(document_id, []).append(view)
-    for layer_id, start, end, entity_id, event_id in (
+    rows = (
         Span.objects.filter(layer__in=chosen.values("pk"))
-        .order_by()
-        .values_list("layer_id", "start", "end", "entity_type_id", "event_type_id")
-    ):
+        .annotate(
+            is_trigger=ExpressionWrapper(Q(entity_type__isnull=True), BooleanField()),
+            type_id=Coalesce("entity_type_id", "event_type_id"),
+        )
+        .order_by("layer_id", "is_trigger", "start")
+        .values_list("layer_id", "is_trigger", "start", "end", "type_id")
+    )
+    for (layer_id, is_trigger), group in groupby(rows, key=_LAYER_AND_KIND):
         view = views.get(layer_id)
         if view is None:
             continue  # a layer that changed status between the two queries
-        if entity_id is not None:
-            view.data.entities.append(EntitySpan(start, end, entity_keys.get(entity_id, "?")))
+        _layers, _kinds, starts, ends, type_ids = zip(*group, strict=True)
+        if is_trigger:
+            view.data.triggers = list(
+                map(_TRIGGER, zip(starts, ends, map(event_keys.get, type_ids, repeat("?"))))  # noqa: B905
+            )
         else:
-            view.data.triggers.append(TriggerSpan(start, end, event_keys.get(event_id, "?")))
+            view.data.entities = list(
+                map(_ENTITY, zip(starts, ends, map(entity_keys.get, type_ids, repeat("?"))))  # noqa: B905
+            )
     for layer_id, *trigger, type_id, role_id, start, end in (
         Argument.objects.filter(event__layer__in=chosen.values("pk"))
         .order_by()
@@ -192,12 +214,34 @@ def _chunk_layers(
     return by_document
 
 
+class _Tokens(BoundaryTokens):
+    """The shared tokens (BoundaryTokens), remembering each span's token range: the
+    layers of a document mostly hold the same spans, so each is looked up once."""
+
+    __slots__ = ("_ranges",)
+
+    def __init__(self, text: str, spans: Iterable[Any]) -> None:
+        super().__init__(text, spans)
+        self._ranges: dict[tuple[int, int], range] = {}
+
+    def token_range(self, start: int, end: int) -> range:
+        found = self._ranges.get((start, end))
+        if found is None:
+            found = self._ranges[(start, end)] = BoundaryTokens.token_range(self, start, end)
+        return found
+
+
 def document_tags(text: str, views: list[LayerView]) -> tuple[int, list[dict[int, str]]]:
     """The document's tokens as the CoNLL export makes them (FORMATS.md §4, through
     `exports.tokens`: spaCy blank-ar tokens split at span boundaries), split at every
     span boundary of every participating layer, so all its pairs count the same tokens;
-    and each layer's flat BIO tags over them (those other than O, by token index)."""
-    tokens = BoundaryTokens(text, [span for view in views for span in view.cuts])
+    and each layer's flat BIO tags over them (those other than O, by token index). The
+    text is tokenised once, whatever the number of layers."""
+    cuts: set[_Offsets] = set()
+    for view in views:
+        cuts.update(view.data.entities)
+        cuts.update(view.data.triggers)
+    tokens = _Tokens(text, cuts)
     return tokens.count, [tokens.flat_tags(view.data.entities) for view in views]
 
 
@@ -218,7 +262,7 @@ def add_document_pairs(
         if pair is None:
             pair = pairs[key] = PairAgreement()
         exact, overlap = pair.add_document(
-            first.data, second.data, table=sparse_confusion(count, tags[i], tags[j])
+            first.data, second.data, sparse=(count, tags[i], tags[j])
         )
         added.append((key, exact, overlap))
     return added
