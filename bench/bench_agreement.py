@@ -2,8 +2,9 @@
 PostgreSQL.
 
 Targets: `manage.py agreement` under 10 s and under 250 MB peak RSS (a fresh process);
-the dashboard page p50 under 300 ms (served from the cache while nothing changes; the
-first, computing request is printed too). Prints figures; asserts nothing.
+the dashboard page p50 under 300 ms (served from the shared cache while nothing changes,
+measured in another process than the one that computed the figures; the first, computing
+request is printed too). Prints figures; asserts nothing.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/nr_bench_agreement \\
         .venv/bin/python bench/bench_agreement.py
@@ -199,9 +200,7 @@ def _agreement_once() -> dict:
     }
 
 
-def _dashboard_once() -> dict:
-    """The dashboard through Django's test client in this process: the first request
-    computes (cold cache), the next ones are served from the cache."""
+def _dashboard_client():
     from django.test import Client
     from django.urls import reverse
 
@@ -209,18 +208,53 @@ def _dashboard_once() -> dict:
 
     client = Client(HTTP_HOST="localhost")  # an ALLOWED_HOSTS name
     client.force_login(User.objects.get(username="bench_reviewer"))
-    url = reverse("agreement:dashboard", args=[SLUG])
-    started = time.perf_counter()
-    response = client.get(url)
-    cold = time.perf_counter() - started
-    if response.status_code != 200:
-        raise RuntimeError(f"dashboard answered {response.status_code}")
-    warm = []
-    for _ in range(DASHBOARD_RUNS):
+    return client, reverse("agreement:dashboard", args=[SLUG])
+
+
+def _shows_figures(response) -> bool:
+    return response.status_code == 200 and b"data-pair=" in response.content
+
+
+def _dashboard_cold() -> dict:
+    """The first request after the figures left the cache, in this process: it computes
+    them (the job run at once, as a worker would, with the immediate task backend) and
+    keeps them in the shared cache."""
+    from django.core.cache import cache
+    from django.test import override_settings
+
+    from newsreview.agreement.dashboard import figures_key
+    from newsreview.jobs.models import Job
+    from newsreview.projects.models import Project
+
+    client, url = _dashboard_client()
+    project = Project.objects.get(slug=SLUG)
+    cache.delete(figures_key(project, date_from=None, date_to=None))
+    # A job an earlier run left waiting (no worker runs here) would be waited for.
+    Job.objects.filter(project=project, kind=Job.Kind.AGREEMENT).delete()
+    immediate = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    with override_settings(TASKS=immediate):
+        started, cpu = time.perf_counter(), time.process_time()
+        response = client.get(url)
+        cold, cpu = time.perf_counter() - started, time.process_time() - cpu
+    if not _shows_figures(response):
+        raise RuntimeError(f"the cold dashboard showed no figures ({response.status_code})")
+    return {"cold_ms": cold * 1000, "cold_cpu_ms": cpu * 1000}
+
+
+def _dashboard_warm() -> dict:
+    """The dashboard in another process than the one that computed the figures: served
+    from the shared cache (a job would be started, and the page say "computing", if the
+    figures were not there)."""
+    client, url = _dashboard_client()
+    timings = []
+    for _ in range(DASHBOARD_RUNS + 1):
         started = time.perf_counter()
-        client.get(url)
-        warm.append(time.perf_counter() - started)
-    return {"cold_ms": cold * 1000, "p50_ms": statistics.median(warm) * 1000}
+        response = client.get(url)
+        timings.append(time.perf_counter() - started)
+        if not _shows_figures(response):
+            raise RuntimeError("the warm dashboard showed no figures: not from the cache")
+    warm = timings[1:]  # the first request also opens the connection and loads templates
+    return {"first_ms": timings[0] * 1000, "p50_ms": statistics.median(warm) * 1000}
 
 
 def _child(mode: str) -> dict:
@@ -248,11 +282,12 @@ def main() -> dict:
     )
     for pair, (documents, f1) in sorted(result["pairs"].items()):
         print(f"  {pair}: {documents:,} documents, exact F1 {f1}")
-    dashboard = _child("dashboard")
+    dashboard = {**_child("dashboard-cold"), **_child("dashboard-warm")}
     print(
-        f"dashboard  first request (computing) {dashboard['cold_ms']:.0f} ms; "
-        f"p50 over {DASHBOARD_RUNS} {dashboard['p50_ms']:.1f} ms (target < {DASHBOARD_P50_MS} ms: "
-        f"{'met' if dashboard['p50_ms'] < DASHBOARD_P50_MS else 'MISSED'})"
+        f"dashboard  cold (computing, one process) {dashboard['cold_ms']:.0f} ms "
+        f"(cpu {dashboard['cold_cpu_ms']:.0f} ms); warm from the shared cache in another "
+        f"process: p50 over {DASHBOARD_RUNS} {dashboard['p50_ms']:.1f} ms (target < "
+        f"{DASHBOARD_P50_MS} ms: {'met' if dashboard['p50_ms'] < DASHBOARD_P50_MS else 'MISSED'})"
     )
     return {"agreement": result, "dashboard": dashboard}
 
@@ -265,7 +300,9 @@ if __name__ == "__main__":
 
             word_tokens("بفرنسا")  # the tokenizer loads before the baseline, as in every process
             print(json.dumps(_agreement_once()))
+        elif sys.argv[2] == "dashboard-cold":
+            print(json.dumps(_dashboard_cold()))
         else:
-            print(json.dumps(_dashboard_once()))
+            print(json.dumps(_dashboard_warm()))
     else:
         main()

@@ -5,6 +5,7 @@ SECRET_KEY     default: a random key kept in var/secret_key (created on first us
 DEBUG          default off; `make run` turns it on
 ALLOWED_HOSTS  comma-separated, default 127.0.0.1,localhost
 NEWSREVIEW_HTTPS  set to 1 when served over HTTPS: secure cookies, HSTS, redirect
+NEWSREVIEW_CACHE_URL  default db:// (a table in the database); locmem:// or redis://host/0
 """
 
 import os
@@ -123,6 +124,39 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Concurrent writers (two tabs, gunicorn workers) wait instead of failing at once.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+
+
+def cache_from_url(url: str) -> dict:
+    """The default cache from NEWSREVIEW_CACHE_URL: `db://` (the default: a table in the
+    database, made by `migrate`), `locmem://` (one process only) or `redis://host:6379/0`
+    (`rediss://` for TLS; needs `pip install redis`)."""
+    scheme = url.split("://", 1)[0].lower() if "://" in url else url.lower()
+    if scheme in {"", "db", "database"}:
+        # Bounded: past MAX_ENTRIES the oldest third by key is dropped on the next write.
+        return {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "newsreview_cache",
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
+        }
+    if scheme == "locmem":
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    if scheme in {"redis", "rediss"}:
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    from django.core.exceptions import ImproperlyConfigured
+
+    known = "db://, locmem://, redis:// or rediss://"
+    raise ImproperlyConfigured(f"NEWSREVIEW_CACHE_URL must start with {known}, not {url!r}")
+
+
+# One cache for every process (app servers, job workers): the dashboard's figures that a
+# worker computes are read by whichever server answers next, and a write anywhere changes
+# the key they are kept under (agreement/dashboard.py). The database needs no extra server.
+CACHES = {
+    "default": cache_from_url(os.environ.get("NEWSREVIEW_CACHE_URL", "db://")),
+    # Per process and free of queries: for figures cheap enough to recompute in each
+    # process on a page with a tight query budget (the curation page's agreement).
+    "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "local"},
+}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

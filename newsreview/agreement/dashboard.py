@@ -4,7 +4,9 @@ Agreement over a whole project reads every span, so the figures are computed onc
 kept in Django's cache under a key that names the state of the project: its layers
 (count, latest change, sum of versions: every annotation write bumps a layer's version),
 its assignments and its documents. Any write changes the key, so a stale figure is never
-served; nothing has to remember to invalidate anything."""
+served; nothing has to remember to invalidate anything. The cache is shared by every
+process (settings.CACHES, a database table by default) and the key is read from the
+database, so a write made through any server is seen by all."""
 
 from __future__ import annotations
 

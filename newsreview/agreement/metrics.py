@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any
 
 Span = tuple[int, int, str]  # (start, end, label)
@@ -159,19 +160,52 @@ def overlap_matches(ref: Sequence[Span], hyp: Sequence[Span]) -> list[tuple[int,
     return pairs
 
 
+def matched_labels(ref: Sequence[Span], hyp: Sequence[Span]) -> tuple[list[str], list[str]]:
+    """The labels of the exact matches and of the overlap matches of one document (as
+    `exact_matches` and `overlap_matches` give them, in no particular order).
+
+    A layer holds no two identical spans, so the exact matches are a set intersection,
+    which is also the first stage of overlap matching; only the spans left over (the
+    disagreements, usually few) are searched for overlaps. Repeats take the general
+    path."""
+    ref_set, hyp_set = set(ref), set(hyp)
+    if len(ref_set) != len(ref) or len(hyp_set) != len(hyp):
+        return exact_matches(ref, hyp), [ref[i][2] for i, _j in overlap_matches(ref, hyp)]
+    common = ref_set & hyp_set
+    exact = [span[2] for span in common]
+    if len(common) == len(ref) or len(common) == len(hyp):
+        return exact, exact  # one side all matched: nothing is left to overlap
+    # In their original order: overlap_matches breaks ties by position.
+    rest_ref = [span for span in ref if span not in common]
+    rest_hyp = [span for span in hyp if span not in common]
+    overlap = exact + [rest_ref[i][2] for i, _j in overlap_matches(rest_ref, rest_hyp)]
+    return exact, overlap
+
+
 def span_counts(ref: Sequence[Span], hyp: Sequence[Span]) -> tuple[LabelledCounts, LabelledCounts]:
     """Exact and overlap counts for one document."""
+    exact_labels, overlap_labels = matched_labels(ref, hyp)
     exact = LabelledCounts()
-    exact.add_spans(ref, hyp, exact_matches(ref, hyp))
+    exact.add_spans(ref, hyp, exact_labels)
     overlap = LabelledCounts()
-    overlap.add_spans(ref, hyp, [ref[i][2] for i, _j in overlap_matches(ref, hyp)])
+    overlap.add_spans(ref, hyp, overlap_labels)
     return exact, overlap
 
 
 def tuple_counts(ref: Iterable[tuple], hyp: Iterable[tuple]) -> Counts:
     """Exact-match counts of two multisets of tuples (event triggers, argument triples)."""
-    a, b = Counter(ref), Counter(hyp)
-    return Counts(tp=sum((a & b).values()), ref=sum(a.values()), hyp=sum(b.values()))
+    ref, hyp = list(ref), list(hyp)
+    return Counts(tp=_common(ref, hyp), ref=len(ref), hyp=len(hyp))
+
+
+def _common(ref: Sequence[tuple], hyp: Sequence[tuple]) -> int:
+    """How many of the tuples are in both, as multisets (sets when nothing repeats)."""
+    if not ref or not hyp:
+        return 0
+    ref_set, hyp_set = set(ref), set(hyp)
+    if len(ref_set) == len(ref) and len(hyp_set) == len(hyp):
+        return len(ref_set & hyp_set)
+    return sum((Counter(ref) & Counter(hyp)).values())
 
 
 # --- Cohen's kappa -----------------------------------------------------------------------
@@ -213,12 +247,27 @@ def sparse_confusion(
     other than `outside` by token index: the same table as `confusion` on the full
     sequences, without walking the tokens that are outside in both."""
     table: Counter[tuple[str, str]] = Counter()
-    for i in tags_a.keys() | tags_b.keys():
-        table[(tags_a.get(i, outside), tags_b.get(i, outside))] += 1
-    both_outside = tokens - len(tags_a.keys() | tags_b.keys())
+    add_sparse_confusion(table, tokens, tags_a, tags_b, outside)
+    return table
+
+
+def add_sparse_confusion(
+    table: Counter[tuple[str, str]],
+    tokens: int,
+    tags_a: dict[int, str],
+    tags_b: dict[int, str],
+    outside: str = "O",
+) -> None:
+    """Add `sparse_confusion(tokens, tags_a, tags_b)` to `table` (counted in C: no Python
+    step per token)."""
+    tagged = tags_a.keys() | tags_b.keys()
+    # A set iterates in the same order twice while it is not changed.
+    table.update(
+        zip(map(tags_a.get, tagged, repeat(outside)), map(tags_b.get, tagged, repeat(outside)))  # noqa: B905
+    )
+    both_outside = tokens - len(tagged)
     if both_outside:
         table[(outside, outside)] += both_outside
-    return table
 
 
 # --- a pair of layers over many documents -------------------------------------------------
@@ -242,21 +291,33 @@ class PairAgreement:
         tags: tuple[Sequence[str], Sequence[str]] | None = None,
         *,
         table: Counter[tuple[str, str]] | None = None,
+        sparse: tuple[int, dict[int, str], dict[int, str]] | None = None,
     ) -> tuple[Counts, Counts]:
         """One shared document, `a` the reference; `tags` the two BIO tag sequences over
-        the same tokens, or `table` their confusion table (neither: κ leaves this
-        document out). Returns this document's exact and overlap span counts."""
+        the same tokens, `table` their confusion table, or `sparse` their token count and
+        tags other than O by token index (none of them: κ leaves this document out).
+        Returns this document's exact and overlap span counts."""
         ref, hyp = a.entities, b.entities
-        exact = exact_matches(ref, hyp)
-        overlap = [ref[i][2] for i, _j in overlap_matches(ref, hyp)]
-        self.exact.add_spans(ref, hyp, exact)
-        self.overlap.add_spans(ref, hyp, overlap)
+        exact, overlap = matched_labels(ref, hyp)
+        ref_labels = [span[2] for span in ref]
+        hyp_labels = [span[2] for span in hyp]
+        for counts, matched in ((self.exact, exact), (self.overlap, overlap)):
+            counts.ref.update(ref_labels)
+            counts.hyp.update(hyp_labels)
+            counts.tp.update(matched)
         if tags is not None:
             self.tokens.update(confusion(*tags))
         if table is not None:
             self.tokens.update(table)
-        self.triggers.add(tuple_counts(a.triggers, b.triggers))
-        self.arguments.add(tuple_counts(a.arguments, b.arguments))
+        if sparse is not None:
+            add_sparse_confusion(self.tokens, *sparse)
+        triggers, arguments = self.triggers, self.arguments
+        triggers.tp += _common(a.triggers, b.triggers)
+        triggers.ref += len(a.triggers)
+        triggers.hyp += len(b.triggers)
+        arguments.tp += _common(a.arguments, b.arguments)
+        arguments.ref += len(a.arguments)
+        arguments.hyp += len(b.arguments)
         self.documents += 1
         return (
             Counts(len(exact), len(ref), len(hyp)),

@@ -2,28 +2,21 @@
 large project takes seconds, so a cold dashboard starts this job and polls it instead of
 blocking the request.
 
-The figures go to the cache under the key of the state the job started from, and, since
-the cache may be local to each process (the worker's is not the web server's), to the
-job's result file as well, which the dashboard reads into its own cache. The file is a
-pickle, like any cached value: written only by our worker into our own storage, never
-from user input."""
+The figures go to the cache under the key of the state the job started from. The cache
+is shared by every process (settings.CACHES: a table in the database by default), so the
+web server that answers the next poll finds them there, whichever process ran the job."""
 
 from __future__ import annotations
 
-import io
-import pickle
 from datetime import date
 
-from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
 from django_tasks import task
 
 from newsreview.jobs.models import Job
 from newsreview.jobs.services import Progress, finish_job, run_job
 
-from .dashboard import Figures, compute_figures, keep_figures
-
-RESULT_NAME = "figures.pickle"
+from .dashboard import compute_figures, keep_figures
 
 
 def _date(value: str | None) -> date | None:
@@ -47,21 +40,4 @@ def _compute(job: Job, progress: Progress) -> None:
         job,
         message=_("Agreement over %(n)s documents computed.") % {"n": figures.documents},
         link=job.params.get("url", ""),
-        result=io.BytesIO(pickle.dumps(figures)),
-        result_name=RESULT_NAME,
     )
-
-
-def job_figures(job: Job) -> Figures | None:
-    """A finished job's figures (into this process's cache too), or None."""
-    if not job.has_result:
-        return None
-    try:
-        with default_storage.open(job.result_file, "rb") as handle:
-            figures = pickle.loads(handle.read())  # noqa: S301 (our worker's own file)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
-        return None
-    if not isinstance(figures, Figures):
-        return None
-    keep_figures(job.params["key"], figures)
-    return figures

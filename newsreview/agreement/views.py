@@ -24,7 +24,7 @@ from newsreview.projects.permissions import REVIEW_ROLES, project_for
 
 from .charts import column_chart, score_bars
 from .dashboard import Figures, cached_figures, figures_key
-from .tasks import dashboard_figures_job, job_figures
+from .tasks import dashboard_figures_job
 
 
 def review_url(slug: str, document_id: int) -> str:
@@ -88,17 +88,14 @@ def _charts(figures: Figures, rows: list[dict[str, Any]]) -> dict[str, str]:
 
 def _cold_figures(
     request: HtmxHttpRequest, project: Any, key: str, date_from: date | None, date_to: date | None
-) -> tuple[Figures | None, Job | None]:
-    """Figures not in this process's cache: from the user's finished job for this state,
-    else from a job computing them (started if none is)."""
+) -> tuple[Figures | None, Job]:
+    """Figures not in the cache: a job computing them (started if none is running or
+    waiting). A finished job of this state whose figures left the cache (culled, or the
+    cache emptied) is not waited for: a new one computes them again."""
     mine = visible_jobs(request.user).filter(
         project=project, kind=Job.Kind.AGREEMENT, params__key=key
     )
     fail_stale_jobs(mine)
-    for job in mine.filter(status=Job.Status.DONE)[:1]:
-        figures = job_figures(job)
-        if figures is not None:
-            return figures, job
     job = mine.filter(status__in=[Job.Status.QUEUED, Job.Status.RUNNING]).first()
     if job is None:
         url = reverse("agreement:dashboard", args=[project.slug]) + _dates_query(date_from, date_to)
@@ -116,7 +113,7 @@ def _cold_figures(
             task=dashboard_figures_job,
         )
         if job.status == Job.Status.DONE:  # the immediate backend (tests)
-            return job_figures(job), job
+            return cached_figures(key), job
     return None, job
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.core.cache import cache
+from django.core.cache import caches
 
 from newsreview.agreement.services import (
     GOLD,
@@ -100,10 +100,13 @@ def agreement_rows(document: Document, layers: services.Layers) -> list[Agreemen
     # which every edit and transition bumps, so a stale figure is never shown.
     state = ",".join(f"{x.pk}.{x.version}.{x.status}" for x in _participating(layers))
     key = f"nr:review-agreement:{document.pk}:{state}"
-    figures = cache.get(key)
+    # The process's own cache (settings.CACHES["local"]): the shared one is a database
+    # table, and this page keeps its query count fixed.
+    local = caches["local"]
+    figures = local.get(key)
     if figures is None:
         figures = views_agreement(document.text, layer_views(layers))
-        cache.set(key, figures, CACHE_SECONDS)
+        local.set(key, figures, CACHE_SECONDS)
     rows = []
     for key, value in figures.items():
         first, second = key.split("|", 1)

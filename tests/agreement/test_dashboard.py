@@ -111,7 +111,9 @@ def test_dashboard_query_count_does_not_grow_with_documents(
         document = create_document(project=project, text=HEADLINE + " " * n, external_id=f"a{n}")
         layer_with(document, team["alice"], ALICE)
         layer_with(document, team["bob"], BOB)
-    with django_assert_max_num_queries(40) as small:
+    # A sanity cap; the point is below: no growth. (The cold page writes the figures to
+    # the database cache too: five statements.)
+    with django_assert_max_num_queries(45) as small:
         client.get(url(project))
     for n in range(2, 12):
         document = create_document(project=project, text=HEADLINE + " " * n, external_id=f"a{n}")

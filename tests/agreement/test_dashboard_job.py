@@ -1,6 +1,7 @@
 """The dashboard's figures as a background job: a cold cache starts a job (its progress
-polled by htmx), a warm one answers at once; the job's figures reach a web process whose
-cache never saw them; only the job's owner may poll it."""
+polled by htmx), a warm one answers at once; the job's figures reach the web process
+through the shared cache (test_shared_cache.py: from a worker process); only the job's
+owner may poll it."""
 
 from __future__ import annotations
 
@@ -83,8 +84,7 @@ def test_a_queued_job_shows_computing_and_polls_then_the_figures(
     assert poll.text.lstrip().startswith('<section id="dashboard-computing"')
     assert "Waiting for a worker" in poll.text
 
-    dashboard_figures_job.func(job_id=job.pk)  # what the worker does
-    cache.clear()  # the worker's cache is not the web server's
+    dashboard_figures_job.func(job_id=job.pk)  # what the worker does (into the shared cache)
     done = client.get(job_url(project, job), headers=HTMX)
     assert done["HX-Redirect"] == url(project, "?date_from=2000-01-01")
     page = client.get(url(project, "?date_from=2000-01-01"))

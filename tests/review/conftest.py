@@ -115,8 +115,8 @@ def scenario(two_annotators, seed_document, annotator, other_annotator) -> Scena
 def _empty_cache():
     """The curation page caches its agreement figures under layer ids and versions, which
     a test database reuses from one test to the next."""
-    from django.core.cache import cache
+    from django.core.cache import caches
 
-    cache.clear()
+    caches["local"].clear()
     yield
-    cache.clear()
+    caches["local"].clear()
