@@ -186,6 +186,9 @@ def test_hostile_label_names_and_text_do_not_run_in_the_workspace(
     page.goto(f"{live_server.url}{reverse('annotations:annotate', args=['evil', document.pk])}")
     assert_nothing_ran(page, HOSTILE.label_name)
     assert page.locator("[data-doc-text]").text_content() == document.text
+    # The page fetches its gazetteer suggestions after loading: let that request finish,
+    # or the test database is emptied under its open transaction (a deadlock at teardown).
+    page.wait_for_load_state("networkidle")
 
 
 @pytest.mark.django_db(transaction=True)
