@@ -101,10 +101,13 @@ def write(
     warn: Callable[[str], None],
 ) -> None:
     for record in records:
-        # Default separators, as in FORMATS.md's examples; ensure_ascii off so Arabic
-        # stays readable (UTF-8, no BOM).
-        line = json.dumps(record_dict(record, warn), ensure_ascii=False)
-        out.write(line.encode("utf-8") + b"\n")
+        out.write((_encode(record_dict(record, warn)) + "\n").encode("utf-8"))
+
+
+# Default separators, as in FORMATS.md's examples; ensure_ascii off so Arabic stays
+# readable (UTF-8, no BOM). One encoder for the whole export: `json.dumps` with any
+# option makes a new one for every line.
+_encode = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def side_files(project: Project, options: dict[str, Any]) -> dict[str, bytes]:
