@@ -26,7 +26,7 @@ DOCUMENTS = 10_000
 SMALL = 2_000  # the first SMALL gold layers are "reviewed", the rest "done"
 SPANS_PER_DOCUMENT = 20
 SLUG = "bench-export"
-TARGETS = {"jsonl": 5_000, "conll": 500}
+TARGETS = {"jsonl": 5_000, "conll": 500}  # issue 14 for jsonl
 MEMORY_LIMIT_MB = 250
 
 

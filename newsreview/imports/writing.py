@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from django.db import connection, connections
+from django.db import connection, connections, models
 from django.db.models import Model
 from django.utils import timezone
 
@@ -327,6 +327,12 @@ def _copy(model: type[Model], names: Sequence[str], rows: Iterable[tuple[Any, ..
                 copy.write_row(row)
 
 
+# Fields whose Python value is already what the driver sends: bulk_create's per-value
+# preparation (the field's get_db_prep_save for every value of every row) is skipped
+# for them; any other field (JSON, a field added later) goes through it as before.
+_PLAIN_FIELDS = (models.CharField, models.TextField, models.IntegerField, models.BooleanField)
+
+
 def _copy_objects(model: type[Model], objects: list[Model]) -> None:
     """What bulk_create does (auto_now stamps, each field's database value), sent with
     COPY; ids come from the sequence first and are set on the objects."""
@@ -336,15 +342,38 @@ def _copy_objects(model: type[Model], objects: list[Model]) -> None:
     ids = _next_ids(model, len(objects))
     # The proxy `connection` resolves a thread-local on every use: take the real one once.
     database = connections[connection.alias]
+    now = timezone.now()
+    stamped = [
+        f.attname
+        for f in fields
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+    ]
+    plain = [
+        f.attname
+        for f in fields
+        if f.attname not in stamped
+        and (
+            isinstance(f, models.ForeignKey)  # its id as set, or None
+            or (
+                isinstance(f, _PLAIN_FIELDS)
+                and type(f).get_db_prep_save is models.Field.get_db_prep_save
+            )
+        )
+    ]
+    prepared = [f for f in fields if f.attname not in stamped and f.attname not in plain]
+    columns = [*stamped, *plain, *(f.attname for f in prepared)]
     rows = []
     for obj, pk in zip(objects, ids, strict=True):
         obj.pk = pk
-        row = [pk]
-        for field in fields:
-            value = field.pre_save(obj, add=True)
-            row.append(field.get_db_prep_save(value, database))
+        values = obj.__dict__
+        for name in stamped:  # one time for the whole batch, as for the spans
+            values[name] = now
+        row = [pk, *(values[name] for name in stamped), *(values[name] for name in plain)]
+        for field in prepared:
+            row.append(field.get_db_prep_save(field.pre_save(obj, add=True), database))
         rows.append(tuple(row))
     for obj in objects:
         obj._state.adding = False
         obj._state.db = connection.alias
-    _copy(model, ["id", *(f.name for f in fields)], rows)
+    names = {f.attname: f.name for f in fields}
+    _copy(model, ["id", *(names[c] for c in columns)], rows)

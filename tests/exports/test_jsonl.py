@@ -123,3 +123,77 @@ def test_jsonl_metadata_keys_are_sorted_at_every_depth_whatever_the_database_kep
     data, _warnings = export_bytes(project, "jsonl")
     line = data.decode("utf-8").splitlines()[0]
     assert '"metadata": {"a": {"bb": "ب", "y": [{"c": 2, "dd": 1}]}, "mmm": null, "zz": 1}' in line
+
+
+def _record_with_every_kind_of_value():
+    from newsreview.exports.records import (
+        ArgumentRecord,
+        CommentRecord,
+        EventRecord,
+        LayerRecord,
+        SpanRecord,
+    )
+
+    text = 'قال "حموشي"\\ في\tباريس\nوالرباط \u0001 😀'
+    person = SpanRecord("e1", 11, "PERS", 4, 11, text[4:11], "entity")
+    paris = SpanRecord("e2", 12, "GPE", 15, 20, text[15:20], "entity", origin="gazetteer")
+    slash = SpanRecord("e3", 13, "ORG", 11, 14, text[11:14], "entity", origin='m"x')
+    said = SpanRecord("e4", 14, "CONTACT_MEET", 0, 3, "قال", "trigger", origin="mentions")
+    return LayerRecord(
+        document_id='doc "1"',
+        document_pk=1,
+        title="عنوان",
+        text=text,
+        language="ar",
+        direction="rtl",
+        source_url="",
+        published_on="2024-01-02",
+        # Keys that are also the record's own keys must not confuse the writer.
+        metadata={"entities": [1, 2.5, None, True], "events": {"x": "\u2028"}},
+        project="news",
+        schema_version=3,
+        layer="annotator1",
+        layer_kind="annotator",
+        annotator="annotator1",
+        status="done",
+        entities=[person, slash, paris],
+        triggers=[said],
+        events=[
+            EventRecord(
+                "v1",
+                21,
+                "CONTACT_MEET",
+                said,
+                [ArgumentRecord("PARTICIPANT", person)],
+                {"events": ', "events": ', "polarity": "negative"},
+            )
+        ],
+        comments=[CommentRecord("reviewer", 'تعليق "مهم"', paris, "2024-01-02T00:00:00+00:00")],
+    )
+
+
+def test_jsonl_fast_line_is_exactly_what_the_json_encoder_makes_of_the_record():
+    from newsreview.exports.formats.jsonl import record_dict, record_line
+
+    record = _record_with_every_kind_of_value()
+    assert record_line(record) == json.dumps(record_dict(record), ensure_ascii=False)
+    empty = _record_with_every_kind_of_value()
+    empty.entities, empty.triggers, empty.events, empty.comments = [], [], [], []
+    empty.metadata = {}
+    assert record_line(empty) == json.dumps(record_dict(empty), ensure_ascii=False)
+
+
+@pytest.mark.django_db
+def test_jsonl_export_lines_are_what_the_json_encoder_makes_of_each_record(
+    seed_gold, tricky, headline, project
+):
+    from newsreview.exports.formats.jsonl import record_dict
+    from newsreview.exports.records import iter_records
+
+    data, _warnings = export_bytes(project, "jsonl", layer="all")
+    expected = "".join(
+        json.dumps(record_dict(record), ensure_ascii=False) + "\n"
+        for record in iter_records(project, "all")
+    )
+    assert data.decode("utf-8") == expected
+    assert len(expected.splitlines()) == 4

@@ -509,6 +509,22 @@ UNSTORABLE = [
         "NUL character",
     ),
     ("labelstudio", '[{"data": {"text": "نص \\udc00"}}]', "[0].data.text", "unpaired surrogate"),
+    # Upper-case escapes, a low surrogate, deep in a list: the quick look at the line
+    # before the walk through every string must not let these by.
+    (
+        "newsreview",
+        '{"format": "newsreview/1", "document": {"id": "d", "text": "نص"},'
+        ' "layer": "gold", "metadata": {"k": ["x", {"y": "\\uDFFF"}]}}',
+        "metadata.k[1].y",
+        "unpaired surrogate (\\udfff)",
+    ),
+    (
+        "newsreview",
+        '{"format": "newsreview/1", "document": {"id": "d", "text": "نص"},'
+        ' "layer": "gold", "comments": [{"text": "\\\\\\u0000"}]}',
+        "comments[0].text",
+        "NUL character",
+    ),
     (
         "labelstudio",
         '[{"data": {"text": "نص", "n": Infinity}}]',

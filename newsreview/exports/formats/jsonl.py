@@ -23,8 +23,14 @@ EXTENSION = ".jsonl"
 FORMAT_VERSION = "newsreview/1"
 
 
-def record_dict(record: LayerRecord, warn: Callable[[str], None] | None = None) -> dict[str, Any]:
-    """The JSON object of one record (key order is part of the format: byte-identical)."""
+def record_dict(
+    record: LayerRecord,
+    warn: Callable[[str], None] | None = None,
+    *,
+    with_entities: bool = True,
+) -> dict[str, Any]:
+    """The JSON object of one record (key order is part of the format: byte-identical).
+    Without entities for `record_line`, which writes them itself."""
     with_event = {event.trigger.pk for event in record.events}
     if warn is not None:
         for trigger in record.triggers:
@@ -51,7 +57,7 @@ def record_dict(record: LayerRecord, warn: Callable[[str], None] | None = None) 
         "layer_kind": record.layer_kind,
         "annotator": record.annotator,
         "status": record.status,
-        "entities": [_entity(s) for s in record.entities],
+        **({"entities": [_entity(s) for s in record.entities]} if with_entities else {}),
         "events": [
             {
                 "id": event.id,
@@ -101,12 +107,42 @@ def write(
     warn: Callable[[str], None],
 ) -> None:
     for record in records:
-        # Default separators, as in FORMATS.md's examples; ensure_ascii off so Arabic
-        # stays readable (UTF-8, no BOM).
-        line = json.dumps(record_dict(record, warn), ensure_ascii=False)
-        out.write(line.encode("utf-8") + b"\n")
+        out.write((record_line(record, warn) + "\n").encode("utf-8"))
+
+
+# Default separators, as in FORMATS.md's examples; ensure_ascii off so Arabic stays
+# readable (UTF-8, no BOM). One encoder for the whole export: `json.dumps` with any
+# option makes a new one for every line.
+_encode = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def side_files(project: Project, options: dict[str, Any]) -> dict[str, bytes]:
     """The label schema (§10) next to the data, so an empty database can be set up."""
     return {"schema.json": schema_bytes(project)}
+
+
+# What that encoder does to a string (the same C function).
+_string = json.encoder.encode_basestring
+
+
+def record_line(record: LayerRecord, warn: Callable[[str], None] | None = None) -> str:
+    """`json.dumps(record_dict(record), ensure_ascii=False)`, exactly, built faster: the
+    entities (most of a record) are written here from strings and ints, the rest by the
+    encoder. Encoding the entities' small dicts took a third of an export's time."""
+    data = record_dict(record, warn, with_entities=False)
+    events, comments = data.pop("events"), data.pop("comments")
+    entities = ", ".join(map(_entity_json, record.entities))
+    # The encoder writes the same bytes for a value alone as inside its record.
+    return (
+        f'{_encode(data)[:-1]}, "entities": [{entities}], "events": {_encode(events)}, '
+        f'"comments": {_encode(comments)}}}'
+    )
+
+
+def _entity_json(span: SpanRecord) -> str:
+    """`_entity(span)`, encoded."""
+    origin = ', "origin": ' + _string(span.origin) if span.origin else ""
+    return (
+        f'{{"id": {_string(span.id)}, "label": {_string(span.label)}, "start": {span.start}, '
+        f'"end": {span.end}, "text": {_string(span.text)}{origin}}}'
+    )
