@@ -15,7 +15,8 @@ from typing import IO, Any
 from newsreview.annotations.models import AnnotationLayer
 from newsreview.projects.models import Project
 
-from .records import ExportError, LayerRecord, iter_records, layer_choices, layers_queryset
+from .reading import iter_records
+from .records import ExportError, LayerRecord, layer_choices, layers_queryset
 from .registry import ExportFormat
 
 Progress = Callable[[int, int, LayerRecord], None]

@@ -188,7 +188,7 @@ def test_jsonl_export_lines_are_what_the_json_encoder_makes_of_each_record(
     seed_gold, tricky, headline, project
 ):
     from newsreview.exports.formats.jsonl import record_dict
-    from newsreview.exports.records import iter_records
+    from newsreview.exports.reading import iter_records
 
     data, _warnings = export_bytes(project, "jsonl", layer="all")
     expected = "".join(

@@ -3,7 +3,8 @@
 import pytest
 
 from newsreview.annotations.models import Span
-from newsreview.exports.records import ExportError, build_record, iter_records
+from newsreview.exports.reading import build_record, iter_records
+from newsreview.exports.records import ExportError
 from newsreview.exports.services import check_layer, parse_statuses
 
 from .conftest import find

@@ -27,13 +27,13 @@ from newsreview.documents.services import create_document
 from newsreview.exports.formats import spacy_docbin
 from newsreview.exports.formats.spacy_tables import BASE_NORMS
 from newsreview.exports.formats.spacy_tables import NAMES as OUR_NAMES
+from newsreview.exports.reading import iter_records
 from newsreview.exports.records import (
     ArgumentRecord,
     EventRecord,
     ExportError,
     LayerRecord,
     SpanRecord,
-    iter_records,
 )
 from newsreview.exports.tokens import tokenise
 

@@ -14,7 +14,8 @@ from django.utils.translation import gettext_noop
 
 from newsreview.projects.models import Project
 
-from ..records import EventRecord, LayerRecord, label_order, roles_by_event
+from ..reading import label_order, roles_by_event
+from ..records import EventRecord, LayerRecord
 
 KEY = "brat"
 LABEL = gettext_noop("brat standoff (zip)")

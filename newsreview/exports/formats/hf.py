@@ -20,7 +20,8 @@ from django.utils.translation import gettext_noop
 
 from newsreview.projects.models import Project
 
-from ..records import ExportError, LayerRecord, label_order
+from ..reading import label_order
+from ..records import ExportError, LayerRecord
 from ..tokens import LeftOutTally, problems, tokenise
 
 KEY = "hf"

@@ -13,7 +13,8 @@ from django.utils.translation import gettext_noop
 
 from newsreview.projects.models import Project
 
-from ..records import LayerRecord, label_order, roles_by_event
+from ..reading import label_order, roles_by_event
+from ..records import LayerRecord
 from ..tokens import comment_tally
 
 KEY = "labelstudio"
