@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from newsreview.core.http import HtmxHttpRequest, navigate
 from newsreview.documents.models import Document
+from newsreview.projects.permissions import document_for
 
 from . import events, services
 from .context import (
@@ -80,17 +81,9 @@ def _plain_404(view: View) -> View:
 
 
 def _document(request: HtmxHttpRequest, slug: str, document_id: int) -> Document:
-    """The document as the user may see it: one query through Document.objects.visible_to,
-    filtered by the project slug (another project's document, or a stranger: 404)."""
-    document = (
-        Document.objects.visible_to(request.user)
-        .filter(project__slug=slug, pk=document_id)
-        .select_related("project")
-        .first()
-    )
-    if document is None:
-        raise Http404(_("No such document."))
-    return document
+    """The document as the user may see it, in one query (projects.permissions.document_for:
+    another project's document, or a stranger: 404)."""
+    return document_for(request.user, slug, document_id)
 
 
 def _int_param(request: HtmxHttpRequest, name: str) -> int | None:

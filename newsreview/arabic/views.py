@@ -23,7 +23,7 @@ from newsreview.documents.models import Document
 from newsreview.jobs.models import Job
 from newsreview.jobs.services import fail_stale_jobs, read_progress, start_job, visible_jobs
 from newsreview.projects.models import EntityType, EventType
-from newsreview.projects.permissions import project_for
+from newsreview.projects.permissions import document_for, project_for
 
 from . import gazetteer, mentions
 from .forms import MentionsForm
@@ -35,15 +35,9 @@ MAX_SHOWN = 1_000  # a preview longer than this lists the first ones (all stay c
 
 
 def _document(request: HtmxHttpRequest, slug: str, document_id: int) -> Document:
-    document = (
-        Document.objects.visible_to(request.user)
-        .filter(project__slug=slug, pk=document_id)
-        .select_related("project")
-        .first()
-    )
-    if document is None:
-        raise Http404(_("No such document."))
-    return document
+    """The document as the user may see it, in one query (projects.permissions.document_for:
+    another project's document, or a stranger: 404)."""
+    return document_for(request.user, slug, document_id)
 
 
 def _layer_and_span(

@@ -78,12 +78,10 @@ def document_for(
     project the user cannot see; a too-small role is a 403. `document.project.role`
     holds the user's role.
     """
-    project = project_for(user, slug)
-    # visible_to: in an assigned-mode project an unassigned document is a 404 for an
-    # annotator, as if it did not exist (issue 11).
-    document = Document.objects.visible_to(user).filter(project=project, pk=document_id).first()
+    document = Document.objects.opened_by(user, slug, document_id)
     if document is None:
+        # Which 404 (the rare path): no such project for them, or no such document in it.
+        project_for(user, slug)
         raise Http404(_("No such document."))
-    document.project = project
-    require_role(project, roles)
+    require_role(document.project, roles)
     return document

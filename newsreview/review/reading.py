@@ -139,13 +139,16 @@ def read_layers(
     *,
     gold: AnnotationLayer | None = None,
     window: tuple[int, int] | None = None,
+    layers: list[AnnotationLayer] | None = None,
 ) -> Layers:
     """The feeding layers and gold of `document` as merge input: two queries (three when
     there are events) whatever the number of spans. With `window=(lo, hi)` only what
     overlaps it (the spans, and the events by their triggers, arguments included
     wherever they are): a window that covers whole groups (read_around) gives the same
-    groups there as the whole."""
-    layers = feeding_layers(document)
+    groups there as the whole. `layers`: feeding_layers(document), when the caller has
+    read them already."""
+    if layers is None:
+        layers = feeding_layers(document)
     if gold is None:
         gold = next((layer for layer in layers if layer.kind == Kind.GOLD), None)
     others = [layer for layer in layers if layer.kind != Kind.GOLD]
@@ -223,8 +226,10 @@ def read_around(
     span read crosses the window's edge, which is rare. `snap` widens a window further
     (the curation page's text chunks, so whole chunks can be rendered)."""
     lo, hi = snap(start, end) if snap else (start, end)
+    feeding = None
     while True:
-        layers = read_layers(document, gold=gold, window=(lo, hi))
+        layers = read_layers(document, gold=gold, window=(lo, hi), layers=feeding)
+        feeding = [*layers.annotator_layers, *([layers.gold] if layers.gold else [])]
         extent = _extent(layers)
         if extent is None or (lo <= extent[0] and extent[1] <= hi):
             return layers

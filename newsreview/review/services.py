@@ -134,8 +134,7 @@ def _gold_for_review(
     checks every review write shares, and whether this write started the review (the
     first review write does)."""
     require_reviewer(by, document.project)
-    gold = annotate.get_or_create_named_layer(document=document, name=GOLD)
-    gold = annotate.lock_layer(gold, version, editing=True)
+    gold = annotate.lock_named_layer(document=document, name=GOLD, version=version, editing=True)
     if gold.status != Status.NEW:
         return gold, False
     if not is_ready(document):

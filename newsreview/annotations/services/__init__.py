@@ -28,6 +28,7 @@ from .layers import (
     get_or_create_layer,
     get_or_create_named_layer,
     lock_layer,
+    lock_named_layer,
     record_change,
 )
 from .spans import add_span, add_spans, delete_span, update_span
@@ -57,6 +58,7 @@ __all__ = [
     "get_or_create_layer",
     "get_or_create_named_layer",
     "lock_layer",
+    "lock_named_layer",
     "record_change",
     "redo",
     "replay",

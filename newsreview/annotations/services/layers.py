@@ -85,6 +85,30 @@ def lock_layer(
             .select_related("document__project__schema", "owner")
             .get(pk=layer.pk)
         )
+    return _lockable(locked, version, editing)
+
+
+def lock_named_layer(
+    *, document: Document, name: str, version: int | None, editing: bool = False
+) -> AnnotationLayer:
+    """get_or_create_named_layer and lock_layer in one query once the layer exists (every
+    review decision starts here, bench/bench_review.py). `document` must come with its
+    project (projects.permissions.document_for)."""
+    locked = (
+        AnnotationLayer.objects.select_for_update()
+        .filter(document=document, owner=None, name=name)
+        .order_by("pk")  # not Meta.ordering: its outer join to owner cannot be locked
+        .first()
+    )
+    if locked is None:
+        layer = get_or_create_named_layer(document=document, name=name)
+        layer.document = document
+        return lock_layer(layer, version, editing=editing)
+    locked.document = document
+    return _lockable(locked, version, editing)
+
+
+def _lockable(locked: AnnotationLayer, version: int | None, editing: bool) -> AnnotationLayer:
     check_version(layer=locked, version=version)
     if editing and locked.status in (
         AnnotationLayer.Status.DONE,
