@@ -271,3 +271,11 @@ class RejectedSuggestionFactory(factory.django.DjangoModelFactory):
     entity_type = factory.SubFactory(
         EntityTypeFactory, schema=factory.SelfAttribute("..layer.document.project.schema")
     )
+
+
+class AssignmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "projects.Assignment"
+
+    document = factory.SubFactory(DocumentFactory)
+    annotator = factory.SubFactory(UserFactory)

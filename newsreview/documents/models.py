@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import hashlib
+from functools import cache
 from typing import TYPE_CHECKING
 
-from django.db import models
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db import connection, models
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
+from newsreview.core import rows
 from newsreview.projects.models import Assignment, AssignmentMode, Membership, Project
 
 if TYPE_CHECKING:
@@ -42,36 +44,31 @@ class DocumentQuerySet(models.QuerySet["Document"]):
 
     def opened_by(self, user: User, slug: str, document_id: int) -> Document | None:
         """Document `document_id` of project `slug` with its project and schema, if `user`
-        may see it (the rule of visible_to), in one query: the user's role comes along
-        (`document.project.role`, 'manager' for a superuser). The workspace's and the
-        curation page's writes start here, so the rule costs one indexed look-up, not
-        the membership subqueries' planning (issue 14)."""
+        may see it (the rule of visible_to, assigned mode included), in one query; the
+        user's role comes along (`document.project.role`, 'manager' for a superuser).
+        Every workspace and curation write starts here: hand-written SQL, because
+        compiling the equivalent ORM query cost more CPU than answering it (issue 14;
+        tests/projects/test_permissions_opened.py holds it to visible_to)."""
         if not user.is_authenticated or not user.is_active:
             return None
-        rows = self.filter(pk=document_id, project__slug=slug).select_related("project__schema")
-        if not user.is_superuser:
-            role = Membership.objects.filter(project=OuterRef("project_id"), user=user)
-            mine = Assignment.objects.filter(document=OuterRef("pk"), annotator=user)
-            rows = rows.annotate(
-                member_role=Subquery(role.values("role")[:1]), is_assigned=Exists(mine)
-            )
-        document = rows.first()
-        if document is None:
+        row = _opened_row(user.pk, slug, document_id)
+        if row is None:
             return None
-        project = document.project
+        role, is_assigned = row[-2], bool(row[-1])
+        document, project, schema = _opened_instances(row)
+        document.project, project.schema = project, schema
         if user.is_superuser:
-            project.role = Membership.Role.MANAGER
-        else:
-            project.role = document.member_role
-            if project.role is None:
-                return None  # not a member: the project does not exist for them
-            if (
-                project.role == Membership.Role.ANNOTATOR
-                and project.assignment_mode == AssignmentMode.ASSIGNED
-                and not document.is_assigned
-            ):
-                return None  # an assigned-mode annotator sees only their documents
-        project._role_cache = {user.pk: project.role}  # permissions.role_in asks no more
+            role = Membership.Role.MANAGER
+        elif role is None:
+            return None  # not a member: the project does not exist for them
+        elif (
+            role == Membership.Role.ANNOTATOR
+            and project.assignment_mode == AssignmentMode.ASSIGNED
+            and not is_assigned
+        ):
+            return None  # an assigned-mode annotator sees only their documents
+        project.role = role
+        project._role_cache = {user.pk: role}  # permissions.role_in asks no more
         return document
 
     def managed_by(self, user: User) -> DocumentQuerySet:
@@ -145,3 +142,38 @@ class Document(models.Model):
     @property
     def is_annotated(self) -> bool:
         return self.layers.filter(spans__isnull=False).exists()
+
+
+@cache
+def _opened_sql() -> str:
+    # Table and column names come from the models, never from input: the values are
+    # parameters.
+    schema = Project.schema.field.related_model
+    return (
+        f"SELECT {rows.columns(Document, 'd')}, {rows.columns(Project, 'p')}, "  # noqa: S608
+        f"{rows.columns(schema, 's')}, "
+        f"(SELECT m.role FROM {Membership._meta.db_table} m "
+        " WHERE m.project_id = p.id AND m.user_id = %s LIMIT 1), "
+        f"EXISTS (SELECT 1 FROM {Assignment._meta.db_table} a "
+        " WHERE a.document_id = d.id AND a.annotator_id = %s) "
+        f"FROM {Document._meta.db_table} d "
+        f"JOIN {Project._meta.db_table} p ON p.id = d.project_id "
+        f"JOIN {schema._meta.db_table} s ON s.id = p.schema_id "
+        "WHERE d.id = %s AND p.slug = %s"
+    )
+
+
+def _opened_row(user_id: int, slug: str, document_id: int) -> tuple | None:
+    with connection.cursor() as cursor:
+        cursor.execute(_opened_sql(), [user_id, user_id, document_id, slug])
+        return cursor.fetchone()
+
+
+def _opened_instances(row: tuple) -> tuple[Document, Project, models.Model]:
+    schema = Project.schema.field.related_model
+    first, second = rows.width(Document), rows.width(Document) + rows.width(Project)
+    return (
+        rows.instance(Document, row[:first]),
+        rows.instance(Project, row[first:second]),
+        rows.instance(schema, row[second : second + rows.width(schema)]),
+    )

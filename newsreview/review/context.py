@@ -106,13 +106,15 @@ def build(
     labels: Labels | None = None,
     result: merging.Merge | None = None,
     agreed_below: int | None = None,
+    only_group: str | None = None,
 ) -> Built:
     """Merge `layers`, decide each group and turn the result into rows and span views
     (the whole document, or a window of it: update_context). Plain loops over tuples,
     each label's name and colour looked up once (bench/bench_review.py). `result`: the
     merge of `layers.inputs` when the caller has it (a decision changes gold only).
     `agreed_below`: build the agreed rows only when there are fewer (the page loads a
-    long agreed list when it is opened)."""
+    long agreed list when it is opened). `only_group`: the one side-panel row a decision
+    answers with (the text's views are built for every candidate still)."""
     text = document.text
     gold = layers.gold
     labels = labels or Labels.of(document.project)
@@ -169,6 +171,8 @@ def build(
         state = states[g.id]
         for c in g.candidates:
             group_of[c.id] = g.id
+        if only_group is not None and g.id != only_group:
+            continue
         group_rows.append(
             GroupRow(
                 number=n,
@@ -294,8 +298,10 @@ def update_context(*, document: Document, outcome: services.Outcome) -> dict[str
     text = document.text
     bounds = chunk_bounds(text)
     layers = outcome.layers
-    built = build(document, layers, outcome.labels, outcome.result)
     group = outcome.group
+    built = build(
+        document, layers, outcome.labels, outcome.result, agreed_below=0, only_group=group.id
+    )
     touched = chunks_touching(bounds, group.start, group.end)
     chunks = "".join(render_chunk(text, bounds, i, built.views, oob=True) for i in touched)
     rows = [g for g in built.groups if g.id == group.id]

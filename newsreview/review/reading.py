@@ -7,10 +7,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db import connection
 
 from newsreview.annotations.models import AnnotationLayer, Event, Span
+from newsreview.core import rows
 from newsreview.documents.models import Document
+from newsreview.projects.models import EntityType, EventType
 
 from . import merge as merging
 
@@ -38,17 +40,28 @@ class Layers:
 
 
 def feeding_layers(document: Document) -> list[AnnotationLayer]:
-    """Submitted (or reviewed) annotator layers, pre-annotation layers and gold: one query."""
-    return list(
-        AnnotationLayer.objects.filter(document=document)
-        .filter(
-            Q(kind=Kind.ANNOTATOR, status__in=FEEDING)
-            | Q(kind=Kind.PREANNOTATION)
-            | Q(kind=Kind.GOLD)
-        )
-        .select_related("owner")
-        .order_by("kind", "owner__username", "name", "pk")
+    """Submitted (or reviewed) annotator layers, pre-annotation layers and gold, with their
+    owners: one query, hand-written as _span_rows is (every decision reads them)."""
+    layer, user = AnnotationLayer, AnnotationLayer.owner.field.related_model
+    feeding = ", ".join(["%s"] * len(FEEDING))
+    sql = (
+        f"SELECT {rows.columns(layer, 'l')}, {rows.columns(user, 'u')} "  # noqa: S608 (names from the models)
+        f"FROM {layer._meta.db_table} l LEFT JOIN {user._meta.db_table} u ON u.id = l.owner_id "
+        f"WHERE l.document_id = %s AND ((l.kind = %s AND l.status IN ({feeding})) "
+        "OR l.kind = %s OR l.kind = %s) "
+        "ORDER BY l.kind, u.username, l.name, l.id"
     )
+    params = [document.pk, Kind.ANNOTATOR, *FEEDING, Kind.PREANNOTATION, Kind.GOLD]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    width = rows.width(layer)
+    layers = []
+    for row in found:
+        item = rows.instance(layer, row[:width])
+        item.owner = rows.instance(user, row[width:]) if item.owner_id is not None else None
+        layers.append(item)
+    return layers
 
 
 def _content(
@@ -56,16 +69,10 @@ def _content(
 ) -> tuple[dict[int, list[Row]], dict[int, str], dict[int, list[merging.EventIn]]]:
     """The spans (one query) and events with their arguments (one more, only when a
     trigger was read) of the layers `ids`, as tuples (values_list, no model instances)."""
-    span_query = Span.objects.filter(layer_id__in=ids)
-    if window is not None:
-        lo, hi = window
-        span_query = span_query.filter(start__lt=hi, end__gt=lo)
     rows: dict[int, list[Row]] = {i: [] for i in ids}
     span_text: dict[int, str] = {}
     triggers = False
-    for pk, layer_id, start, end, text, entity, event in span_query.values_list(
-        "pk", "layer_id", "start", "end", "text", "entity_type__key", "event_type__key"
-    ):
+    for pk, layer_id, start, end, text, entity, event in _span_rows(ids, window):
         span_text[pk] = text
         rows[layer_id].append((pk, start, end, entity, event))
         triggers = triggers or event is not None
@@ -76,6 +83,7 @@ def _content(
     # query, a row per argument (or one with nulls for an event without any).
     event_query = Event.objects.filter(layer_id__in=ids)
     if window is not None:
+        lo, hi = window
         event_query = event_query.filter(trigger__start__lt=hi, trigger__end__gt=lo)
     found: dict[int, tuple] = {}
     arguments: dict[int, list[merging.ArgumentIn]] = {}
@@ -117,6 +125,30 @@ def _content(
             )
         )
     return rows, span_text, events
+
+
+def _span_rows(ids: list[int], window: tuple[int, int] | None) -> list[tuple]:
+    """(id, layer id, start, end, text, entity key, event key) of the spans of layers
+    `ids` (overlapping `window`), in Span's order. Hand-written SQL: every decision on
+    the curation page reads these, and compiling the ORM query cost more CPU than the
+    database spent on it (bench/bench_review.py)."""
+    if not ids:
+        return []
+    span, entity, event = (m._meta.db_table for m in (Span, EntityType, EventType))
+    where = f"s.layer_id IN ({', '.join(['%s'] * len(ids))})"
+    params: list[int] = list(ids)
+    if window is not None:
+        where += ' AND s.start < %s AND s."end" > %s'
+        params += [window[1], window[0]]
+    sql = (
+        f'SELECT s.id, s.layer_id, s.start, s."end", s.text, e.key, v.key FROM {span} s '  # noqa: S608 (names from the models)
+        f"LEFT JOIN {entity} e ON e.id = s.entity_type_id "
+        f"LEFT JOIN {event} v ON v.id = s.event_type_id "
+        f'WHERE {where} ORDER BY s.start, s."end" DESC, s.id'
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def _layer_in(
