@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.db.models import Case, Exists, OuterRef, Value, When
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext
 
 from newsreview.documents.models import Document
 from newsreview.projects.models import Assignment, EntityType, EventType, RoleType
@@ -17,9 +17,6 @@ from .models import AnnotationLayer, Span
 from .rendering import (
     ListItem,
     SpanView,
-    chunk_bounds,
-    chunks_touching,
-    render_chunk,
     render_chunks,
     render_span_list,
     render_spans,
@@ -255,7 +252,7 @@ def _span_rows(
     ]
 
 
-def _view(row: SpanRow, label_name: str) -> SpanView:
+def span_view(row: SpanRow, label_name: str) -> SpanView:
     return SpanView(
         id=row.pk,
         start=row.start,
@@ -265,133 +262,6 @@ def _view(row: SpanRow, label_name: str) -> SpanView:
         kind="trigger" if row.is_trigger else "entity",
         description=f"{label_name}: {row.text}",
     )
-
-
-def span_added_context(
-    *, document: Document, layer: AnnotationLayer, span: Span, read_only: bool = False
-) -> dict[str, Any]:
-    """The answer to a new span, the hot path of the workspace: only the text chunks the
-    span touches, its side-list row (placed before the span that follows it), the count
-    and the new version. Its cost does not grow with the layer (bench/bench_annotate.py)."""
-    return span_changed_context(
-        document=document,
-        layer=layer,
-        span_id=span.pk,
-        ranges=[(span.start, span.end)],
-        present=True,
-        is_new=True,
-        read_only=read_only,
-    )
-
-
-def span_changed_context(
-    *,
-    document: Document,
-    layer: AnnotationLayer,
-    span_id: int,
-    ranges: list[tuple[int, int]],
-    present: bool,
-    is_new: bool = False,
-    read_only: bool = False,
-) -> dict[str, Any]:
-    """The answer to a change of one entity span (issue 14: answer only what changed):
-    the text chunks of `ranges` (where the span was and where it is now) re-rendered, its
-    side-list row removed and, if it is still `present`, put back at its place in text
-    order, the count and the new version. The caller takes the full answer whenever more
-    than that may change (triggers, arguments, comments, the layer's status)."""
-    text = document.text
-    bounds = chunk_bounds(text)
-    touched = sorted({i for start, end in ranges for i in chunks_touching(bounds, start, end)})
-    lo, hi = bounds[touched[0]][0], bounds[touched[-1]][1]
-    # The few spans of the touched chunks, with their labels' fields in the same query, as
-    # tuples: model instances cost more than the rest of this answer (bench_annotate).
-    arabic = (get_language() or "").startswith("ar")
-    rows = [
-        SpanRow(
-            pk,
-            start,
-            end,
-            span_text,
-            entity_id,
-            event_id,
-            LabelRef(
-                entity_key or event_key,
-                entity_colour or event_colour,
-                (entity_ar or event_ar) if arabic else (entity_en or event_en),
-            ),
-        )
-        for (
-            pk,
-            start,
-            end,
-            span_text,
-            entity_id,
-            event_id,
-            entity_key,
-            entity_colour,
-            entity_en,
-            entity_ar,
-            event_key,
-            event_colour,
-            event_en,
-            event_ar,
-        ) in Span.objects.filter(layer=layer, start__lt=hi, end__gt=lo)
-        .order_by("start", "-end", "id")
-        .values_list(
-            "pk",
-            "start",
-            "end",
-            "text",
-            "entity_type_id",
-            "event_type_id",
-            "entity_type__key",
-            "entity_type__colour",
-            "entity_type__name_en",
-            "entity_type__name_ar",
-            "event_type__key",
-            "event_type__colour",
-            "event_type__name_en",
-            "event_type__name_ar",
-        )
-    ]
-    views = [_view(r, r.label.name) for r in rows]
-    selected = span_id if present else None
-    chunks = "".join(render_chunk(text, bounds, i, views, selected, oob=True) for i in touched)
-    context = {
-        "document": document,
-        "project": document.project,
-        "layer": layer,
-        "version": layer.version,
-        "chunks": mark_safe(chunks),  # noqa: S308  (render_chunk escapes every value)
-        "removed_item": None if is_new else span_id,
-        "span_count": Span.objects.filter(layer=layer).count(),
-    }
-    row = next((r for r in rows if r.pk == span_id), None) if present else None
-    if row is None:
-        return context
-    item = render_span_list(
-        [ListItem(row.pk, row.label.name, row.label.colour, row.text, row.is_trigger)],
-        lang=document.language,
-        picker_text=None if read_only else gettext("Arguments…"),
-        selected_id=row.pk,
-    )
-    # The row goes before the span that follows it in text order: usually one of the
-    # touched chunks' spans; otherwise the first span after those chunks.
-    key = (row.start, -row.end, row.pk)
-    later = [r.pk for r in rows if (r.start, -r.end, r.pk) > key]
-    after = (
-        later[0]
-        if later
-        else (
-            Span.objects.filter(layer=layer, start__gte=hi)
-            .order_by("start", "-end", "pk")
-            .values_list("pk", flat=True)
-            .first()
-        )
-    )
-    context["item"] = mark_safe(item)  # noqa: S308  (render_span_list escapes every value)
-    context["item_target"] = f"beforebegin:#item-{after}" if after else "beforeend:#span-list"
-    return context
 
 
 def annotate_context(
@@ -438,7 +308,7 @@ def annotate_context(
         picker_text=None if read_only else gettext("Arguments…"),
         selected_id=selected_id,
     )
-    views = [_view(s, names[id(s.label)]) for s in spans]
+    views = [span_view(s, names[id(s.label)]) for s in spans]
     previous_id, next_id = _queue(document, user)
     done = AnnotationLayer.objects.filter(
         document__project_id=project.pk,

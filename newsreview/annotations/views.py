@@ -16,7 +16,7 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
@@ -25,17 +25,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from newsreview.core import rows
 from newsreview.core.http import HtmxHttpRequest, navigate
 from newsreview.documents.models import Document
 from newsreview.projects.permissions import document_for
 
 from . import events, services
+from .answers import span_added_context, span_changed_context
 from .context import (
     annotate_context,
     frame_only_context,
     own_layer,
-    span_added_context,
-    span_changed_context,
 )
 from .errors import AnnotationError
 from .forms import (
@@ -197,21 +197,29 @@ def _writable_layer(
     """The user's own layer on `document` (None before their first write) and whether the
     action `key` was applied to it already: one simple query on every write.
 
-    The document came through Document.objects.visible_to (the user is a member of its
+    The document came through projects.permissions.document_for (the user is a member of its
     project, or a superuser), so the user's own annotator layer is theirs to edit: the
     same rows own_layer finds through the permission-scoped queryset, without its joins."""
-    layers = AnnotationLayer.objects.filter(
-        document=document, owner=request.user, kind=AnnotationLayer.Kind.ANNOTATOR
-    )
-    if key:
-        layers = layers.annotate(
-            applied=Exists(AppliedAction.objects.filter(layer=OuterRef("pk"), key=key))
-        )
-    layer = layers.first()
-    if layer is None:
+    with connection.cursor() as cursor:
+        params = [key, document.pk, request.user.pk, AnnotationLayer.Kind.ANNOTATOR]
+        cursor.execute(_WRITABLE_SQL, params)
+        row = cursor.fetchone()
+    if row is None:
         return None, False
+    layer = rows.instance(AnnotationLayer, row[:-1])
     layer.document = document  # the services reuse it instead of fetching the text again
-    return layer, bool(getattr(layer, "applied", False))
+    return layer, bool(row[-1])
+
+
+# Hand-written: it runs on every write, and compiling it with the ORM cost more CPU than
+# the database spent on it (bench/bench_annotate.py). Names come from the models.
+_WRITABLE_SQL = (
+    f"SELECT {rows.columns(AnnotationLayer, 'l')}, "  # noqa: S608
+    f"EXISTS (SELECT 1 FROM {AppliedAction._meta.db_table} a "
+    "WHERE a.layer_id = l.id AND a.key = %s) "
+    f"FROM {AnnotationLayer._meta.db_table} l "
+    "WHERE l.document_id = %s AND l.owner_id = %s AND l.kind = %s ORDER BY l.id LIMIT 1"
+)
 
 
 def _refuse(
