@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import re
 
+import brotli
 import httpx
 import pytest
 from django.core.management import call_command
@@ -48,6 +49,22 @@ def test_readyz_is_unavailable_while_a_migration_is_not_applied(client):
 def test_readiness_checks_are_only_get_or_head(client):
     assert client.post("/readyz").status_code == 405
     assert client.head("/healthz").status_code == 200
+
+
+@pytest.mark.django_db
+def test_html_is_brotli_compressed_when_the_browser_takes_it(client):
+    login = reverse("accounts:login")
+    headers = {"Accept-Encoding": "gzip, deflate, br, zstd", "Sec-Fetch-Site": "same-origin"}
+    page = client.get(login, headers=headers)
+    assert page["Content-Encoding"] == "br"
+    assert b"<form" in brotli.decompress(page.content)
+    assert int(page["Content-Length"]) == len(page.content)
+    assert "Accept-Encoding" in page["Vary"] and "Sec-Fetch-Site" in page["Vary"]
+    # "br" must be a coding of its own, not part of another name.
+    other = client.get(login, headers={"Accept-Encoding": "gzip, xbr", "Sec-Fetch-Site": "none"})
+    assert other["Content-Encoding"] == "gzip"
+    cross = client.get(login, headers={**headers, "Sec-Fetch-Site": "cross-site"})
+    assert not cross.has_header("Content-Encoding") and b"<form" in cross.content
 
 
 @pytest.mark.django_db
