@@ -18,6 +18,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 BENCHES = [
     "bench_annotate.py",
+    "bench_sqlite.py",
     "bench_queue.py",
     "bench_export.py",
     "bench_import.py",
@@ -73,6 +74,9 @@ def collect(results: dict[str, dict[str, Any] | None]) -> dict[str, Any]:
     return {
         "create_span_ms": annotate.get("create_span_ms"),
         "create_span_seed_ms": annotate.get("create_span_seed_ms"),
+        "create_span_sqlite_ms": (results.get("bench_sqlite.py") or {}).get(
+            "create_span_sqlite_ms"
+        ),
         "annotate_page_ms": annotate.get("annotate_page_ms"),
         "annotate_page_bytes": annotate.get("annotate_page_bytes"),
         "queries": annotate.get("queries"),
