@@ -30,7 +30,7 @@ from django.db.models.functions import Cast, Coalesce
 
 from newsreview.annotations.models import AnnotationLayer, Argument, Span
 from newsreview.documents.models import Document
-from newsreview.exports.tokens import BoundaryTokens
+from newsreview.exports.span_tokens import SpanTokens
 from newsreview.projects.models import EntityType, EventType, Project, RoleType
 
 from .metrics import Counts, LayerData, PairAgreement
@@ -217,34 +217,18 @@ def _chunk_layers(
     return by_document
 
 
-class _Tokens(BoundaryTokens):
-    """The shared tokens (BoundaryTokens), remembering each span's token range: the
-    layers of a document mostly hold the same spans, so each is looked up once."""
-
-    __slots__ = ("_ranges",)
-
-    def __init__(self, text: str, spans: Iterable[Any]) -> None:
-        super().__init__(text, spans)
-        self._ranges: dict[tuple[int, int], range] = {}
-
-    def token_range(self, start: int, end: int) -> range:
-        found = self._ranges.get((start, end))
-        if found is None:
-            found = self._ranges[(start, end)] = BoundaryTokens.token_range(self, start, end)
-        return found
-
-
 def document_tags(text: str, views: list[LayerView]) -> tuple[int, list[dict[int, str]]]:
     """The document's tokens as the CoNLL export makes them (FORMATS.md §4, through
-    `exports.tokens`: spaCy blank-ar tokens split at span boundaries), split at every
-    span boundary of every participating layer, so all its pairs count the same tokens;
-    and each layer's flat BIO tags over them (those other than O, by token index). The
-    text is tokenised once, whatever the number of layers."""
+    `exports.span_tokens`: spaCy blank-ar tokens split at span boundaries), split at every
+    span boundary of every participating layer, so all its pairs count the same tokens:
+    how many there are, and each layer's flat BIO tags over them (those other than O, by
+    where their token starts). The text is tokenised once, whatever the number of
+    layers, and only around the spans: the rest is counted."""
     cuts: set[_Offsets] = set()
     for view in views:
         cuts.update(view.data.entities)
         cuts.update(view.data.triggers)
-    tokens = _Tokens(text, cuts)
+    tokens = SpanTokens(text, cuts)
     return tokens.count, [tokens.flat_tags(view.data.entities) for view in views]
 
 

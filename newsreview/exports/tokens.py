@@ -92,6 +92,18 @@ def word_bounds(text: str) -> tuple[list[int], list[int]]:
     return starts, ends
 
 
+def word_count(text: str) -> int:
+    """`len(word_tokens(text))`, without making the tokens (agreement's κ needs only how
+    many there are outside its spans)."""
+    # str.split() cuts at the characters _runs cuts at (str.isspace, which `\s` follows
+    # too) and leaves out the empty runs, which hold no token.
+    runs = text.split()
+    pieces = list(map(_memo.get, runs))
+    if None in pieces:
+        pieces = list(map(_run_tokens, runs))
+    return sum(map(len, pieces))
+
+
 def split_at(tokens: Sequence[tuple[int, int]], cuts: Iterable[int]) -> list[tuple[int, int]]:
     """`tokens` cut at every offset of `cuts` that falls strictly inside one."""
     result = list(tokens)
@@ -264,8 +276,9 @@ def iob2_sparse(
     return _sparse_tags(spans, lambda start, end: token_range(starts, ends, start, end))
 
 
-def _sparse_tags(spans: Iterable[Any], find: Callable[[int, int], range]) -> dict[int, str]:
-    """IOB2 tags other than O by token index; `find` gives the tokens inside a span."""
+def _sparse_tags(spans: Iterable[Any], find: Callable[[int, int], Sequence[int]]) -> dict[int, str]:
+    """IOB2 tags other than O by token (index, or `span_tokens`' start offset); `find`
+    gives the tokens inside a span."""
     tags: dict[int, str] = {}
     for span in spans:
         inside = find(span.start, span.end)
