@@ -19,9 +19,10 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from typing import Any
 
-from .tokens import _run_tokens, _sparse_tags, select_levels, word_count
+from .tokens import _memo, _run_tokens, _sparse_tags, select_levels, word_count
 
 _RUN = re.compile(r"\S+")  # a whitespace-free run (`\S` is `not str.isspace()`)
+_RUN_REST = re.compile(r"\S*")
 
 
 def _words_around(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -30,12 +31,15 @@ def _words_around(text: str, start: int, end: int) -> list[tuple[int, int]]:
     run_start = start
     while run_start and not text[run_start - 1].isspace():
         run_start -= 1  # back to the start of the run holding `start`: runs are words
+    stop = _RUN_REST.match(text, end).end()  # the end of the run holding `end`, if any
     found = []
-    for match in _RUN.finditer(text, run_start):
+    for match in _RUN.finditer(text, run_start, stop):
         offset = match.start()
-        if offset >= end:
-            break
-        for a, b in _run_tokens(match.group()):
+        run = match.group()
+        pieces = _memo.get(run)
+        if pieces is None:
+            pieces = _run_tokens(run)
+        for a, b in pieces:
             a += offset
             b += offset
             if b > start and a < end:

@@ -98,10 +98,10 @@ def word_count(text: str) -> int:
     # str.split() cuts at the characters _runs cuts at (str.isspace, which `\s` follows
     # too) and leaves out the empty runs, which hold no token.
     runs = text.split()
-    pieces = list(map(_memo.get, runs))
-    if None in pieces:
-        pieces = list(map(_run_tokens, runs))
-    return sum(map(len, pieces))
+    try:
+        return sum(map(len, map(_memo.__getitem__, runs)))
+    except KeyError:  # a run never seen before
+        return sum(map(len, map(_run_tokens, runs)))
 
 
 def split_at(tokens: Sequence[tuple[int, int]], cuts: Iterable[int]) -> list[tuple[int, int]]:

@@ -255,3 +255,11 @@ def test_span_tokens_are_boundary_tokens_seen_from_the_spans(seed, seed_text):
     for span in spans:
         wanted = [starts[i] for i in expected.token_range(span.start, span.end)]
         assert sparse.token_keys(span.start, span.end) == wanted
+
+
+def test_word_count_is_the_number_of_word_tokens_also_for_runs_never_seen():
+    from newsreview.exports import tokens
+
+    tokens._memo.clear()  # the first text's runs are all new to the tokenizer
+    for text in [*BOUNDARY_TEXTS, MIXED, TRICKY, HEADLINE]:
+        assert tokens.word_count(text) == len(word_tokens(text))
