@@ -14,9 +14,11 @@ project (bench/bench_agreement.py: 10,000 documents × 3 annotators × 20 spans)
 
 from __future__ import annotations
 
+import gc
 import heapq
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
@@ -328,36 +330,69 @@ def compute_agreement(
         )
         return by_document, list(in_range.order_by("pk").values_list("pk", "text", "title"))
 
-    for chunk, (by_document, texts) in _read_ahead(read_chunk, list(_chunks(ids, chunk_size))):
-        for document_id, text, title in texts:
-            views = by_document.get(document_id, [])
-            if not views:
-                continue
-            result.documents += 1
-            exact_scores, overlap_scores = [], []
-            for key, exact_counts, overlap_counts in add_document_pairs(text, views, result.pairs):
-                if GOLD not in key:
-                    exact = exact_counts.scores()["f1"]
-                    overlap = overlap_counts.scores()["f1"]
-                    if exact is not None and overlap is not None:
-                        exact_scores.append(exact)
-                        overlap_scores.append(overlap)
-            if exact_scores and lowest > 0:
-                mean = sum(exact_scores) / len(exact_scores)
-                mean_overlap = sum(overlap_scores) / len(overlap_scores)
-                item = (-mean, -mean_overlap, -document_id, len(exact_scores), title)
-                if len(worst) < lowest:
-                    heapq.heappush(worst, item)
-                else:
-                    heapq.heappushpop(worst, item)
-        read += len(chunk)
-        if progress is not None:
-            progress(read, len(ids))
+    with _cycle_collector_paused():
+        for chunk, (by_document, texts) in _read_ahead(read_chunk, list(_chunks(ids, chunk_size))):
+            _add_chunk(result, by_document, texts, worst, lowest)
+            read += len(chunk)
+            if progress is not None:
+                progress(read, len(ids))
     result.lowest = [
         DocumentScore(-document_id, title, -mean, -mean_overlap, pairs)
         for mean, mean_overlap, document_id, pairs, title in sorted(worst, reverse=True)
     ]
     return result
+
+
+def _add_chunk(
+    result: ProjectAgreement,
+    by_document: dict[int, list[LayerView]],
+    texts: list[tuple[int, str, str]],
+    worst: list[tuple[float, float, int, int, str]],
+    lowest: int,
+) -> None:
+    """Add a chunk's documents to `result`, and those with the lowest agreement between
+    annotators to `worst` (a max-heap of `lowest` items, negated)."""
+    for document_id, text, title in texts:
+        views = by_document.get(document_id, [])
+        if not views:
+            continue
+        result.documents += 1
+        added = add_document_pairs(text, views, result.pairs)
+        if lowest <= 0:
+            continue
+        exact_scores, overlap_scores = [], []
+        for key, exact_counts, overlap_counts in added:
+            if GOLD not in key:
+                exact = exact_counts.scores()["f1"]
+                overlap = overlap_counts.scores()["f1"]
+                if exact is not None and overlap is not None:
+                    exact_scores.append(exact)
+                    overlap_scores.append(overlap)
+        if exact_scores:
+            mean = sum(exact_scores) / len(exact_scores)
+            mean_overlap = sum(overlap_scores) / len(overlap_scores)
+            item = (-mean, -mean_overlap, -document_id, len(exact_scores), title)
+            if len(worst) < lowest:
+                heapq.heappush(worst, item)
+            else:
+                heapq.heappushpop(worst, item)
+
+
+@contextmanager
+def _cycle_collector_paused() -> Iterator[None]:
+    """Python's cycle collector off while the chunks stream through, then back as it was.
+    Each chunk's tens of thousands of span tuples live as long as the chunk, so the
+    collector moves them to its oldest generation and then runs a full collection over
+    everything the process holds about once a chunk (the bench: 16 full collections,
+    about 1.3 s of CPU). Nothing here makes a reference cycle: reference counting frees
+    each chunk. The switch is process-wide, so other threads' cycles wait meanwhile."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def document_agreement(document: Document) -> dict[str, Any]:
