@@ -98,10 +98,12 @@ def word_count(text: str) -> int:
     # str.split() cuts at the characters _runs cuts at (str.isspace, which `\s` follows
     # too) and leaves out the empty runs, which hold no token.
     runs = text.split()
-    try:
-        return sum(map(len, map(_memo.__getitem__, runs)))
-    except KeyError:  # a run never seen before
-        return sum(map(len, map(_run_tokens, runs)))
+    pieces = list(map(_memo.get, runs))
+    if None in pieces:  # only the runs never seen before reach the tokenizer
+        for i, piece in enumerate(pieces):
+            if piece is None:
+                pieces[i] = _run_tokens(runs[i])
+    return sum(map(len, pieces))
 
 
 def split_at(tokens: Sequence[tuple[int, int]], cuts: Iterable[int]) -> list[tuple[int, int]]:
