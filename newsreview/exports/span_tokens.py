@@ -61,7 +61,18 @@ class SpanTokens:
         # boundary's token is among those of its span (an empty span too).
         self._words: dict[tuple[int, int], list[tuple[int, int]]] = {}
         inner: set[int] = set()
+        length = len(text)
         for start, end in {(span.start, span.end) for span in spans}:
+            if (
+                start < end
+                and (start == 0 or text[start - 1].isspace())
+                and (end == length or (end < length and text[end].isspace()))
+                and _memo.get(text[start:end]) == ((0, end - start),)
+            ):
+                # The usual span: exactly one whole run that is one token (the memo only
+                # holds whitespace-free runs), so its boundaries cut nothing.
+                self._words[(start, end)] = [(start, end)]
+                continue
             words = _words_around(text, min(start, end), max(start, end))
             self._words[(start, end)] = words
             for a, b in words:

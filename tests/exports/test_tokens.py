@@ -3,6 +3,8 @@ spaCy's own blank-ar tokenizer and on records read from the database."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import spacy
 
@@ -247,6 +249,9 @@ def test_span_tokens_are_boundary_tokens_seen_from_the_spans(seed, seed_text):
     for _ in range(rng.randint(0, 30) if len(text) > 1 else 0):
         start = rng.randrange(0, len(text) - 1)
         end = start if rng.random() < 0.1 else rng.randint(start + 1, min(len(text), start + 40))
+        spans.append(SimpleNamespace(start=start, end=end))
+    runs = [m.span() for m in re.finditer(r"\S+", text)]  # whole runs: the usual spans
+    for start, end in rng.sample(runs, min(len(runs), rng.randint(0, 10))):
         spans.append(SimpleNamespace(start=start, end=end))
     expected = BoundaryTokens(text, spans)
     starts = [a for a, _b in expected.tokens()]
