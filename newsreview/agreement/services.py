@@ -321,9 +321,13 @@ def compute_agreement(
         in_range = Document.objects.filter(project=project, pk__gte=chunk[0], pk__lte=chunk[-1])
         if filtered:
             in_range = in_range.filter(pk__in=queryset.values("pk"))
-        by_document = _chunk_layers(
-            AnnotationLayer.objects.filter(document__in=in_range.values("pk")), labels
-        )
+        # The id range on the layers too, redundant as it is, lets PostgreSQL find them by
+        # their document index instead of reading the whole layer table for each of the
+        # three queries (EXPLAIN on the bench: a sequential scan of 30,000 layers each).
+        layers = AnnotationLayer.objects.filter(
+            document_id__gte=chunk[0], document_id__lte=chunk[-1]
+        ).filter(document__in=in_range.values("pk"))
+        by_document = _chunk_layers(layers, labels)
         return by_document, list(in_range.order_by("pk").values_list("pk", "text", "title"))
 
     with _cycle_collector_paused():
