@@ -21,9 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
-from functools import partial
 from itertools import combinations, groupby, pairwise, repeat
-from operator import itemgetter
 from typing import Any, NamedTuple, TypeVar
 
 from django.db import connection, connections
@@ -64,10 +62,8 @@ class TriggerSpan(_Offsets):
     kind = "trigger"
 
 
-# C-level constructors (tuple.__new__ of the subclass): no Python call per span.
-_ENTITY = partial(tuple.__new__, EntitySpan)
-_TRIGGER = partial(tuple.__new__, TriggerSpan)
-_LAYER_AND_KIND = itemgetter(0, 1)
+# The span type by "is a trigger", for tuple.__new__: no Python call per span.
+_SPAN_TYPE = {False: EntitySpan, True: TriggerSpan}
 
 
 @dataclass(slots=True)
@@ -170,8 +166,8 @@ def _chunk_layers(
     subquery, not by a list of ids (a long IN list costs more to send than to run).
 
     Spans are the bulk (a chunk holds tens of thousands): they come ordered by layer and
-    kind and are grouped, transposed and turned into tuples by C-level iterators, with
-    no Python step per span."""
+    kind, are transposed and turned into tuples by C-level iterators, with no Python
+    step per span, and each layer takes its slice."""
     entity_keys, event_keys, role_keys = labels
     chosen = chosen.filter(_participating())
     views: dict[int, LayerView] = {}
@@ -192,19 +188,27 @@ def _chunk_layers(
         .order_by("layer_id", "is_trigger", "start")
         .values_list("layer_id", "is_trigger", "start", "end", "type_id")
     )
-    for (layer_id, is_trigger), group in groupby(rows, key=_LAYER_AND_KIND):
-        view = views.get(layer_id)
-        if view is None:
-            continue  # a layer that changed status between the two queries
-        _layers, _kinds, starts, ends, type_ids = zip(*group, strict=True)
-        if is_trigger:
-            view.data.triggers = list(
-                map(_TRIGGER, zip(starts, ends, map(event_keys.get, type_ids, repeat("?"))))  # noqa: B905
-            )
-        else:
-            view.data.entities = list(
-                map(_ENTITY, zip(starts, ends, map(entity_keys.get, type_ids, repeat("?"))))  # noqa: B905
-            )
+    rows = list(rows)
+    if rows:
+        # Every span of the chunk made at once, then handed out by slicing (measured: a
+        # fifth less than making each layer's spans from its group of rows).
+        layer_ids, kinds, starts, ends, type_ids = zip(*rows, strict=True)
+        names = {(False, pk): key for pk, key in entity_keys.items()}
+        names.update({(True, pk): key for pk, key in event_keys.items()})
+        span_labels = map(names.get, zip(kinds, type_ids), repeat("?"))  # noqa: B905
+        spans = list(
+            map(tuple.__new__, map(_SPAN_TYPE.__getitem__, kinds), zip(starts, ends, span_labels))  # noqa: B905
+        )
+        first = 0
+        for (layer_id, is_trigger), group in groupby(zip(layer_ids, kinds)):  # noqa: B905
+            last = first + len(list(group))
+            view = views.get(layer_id)
+            if view is not None:  # else a layer that changed status between the queries
+                if is_trigger:
+                    view.data.triggers = spans[first:last]
+                else:
+                    view.data.entities = spans[first:last]
+            first = last
     for layer_id, *trigger, type_id, role_id, start, end in (
         Argument.objects.filter(event__layer__in=chosen.values("pk"))
         .order_by()
