@@ -128,12 +128,12 @@ class BoundaryTokens:
     """The tokens of FORMATS.md §4 (split alignment): spaCy blank-ar tokens of `text`, cut
     at every start and end of `spans` that falls strictly inside a token.
 
-    The CoNLL export (through `boundary_tokens`) and the agreement figures (token-level
-    κ) both tokenise here, so they count the same tokens. Kept as the whitespace-free
-    runs (their offsets, their tokens and how many tokens come before each) plus the
-    sorted inner cuts: a cut inside a token adds one start and one end, so counts and
-    index ranges follow by bisection, and agreement, which reads only the few tokens
-    inside spans, never builds the list of every token."""
+    The CoNLL export tokenises here (through `boundary_tokens`); the agreement figures
+    (token-level κ) count the same tokens through `span_tokens.SpanTokens`, made by the
+    same run tokeniser (tests/exports/test_tokens.py compares the two). Kept as the
+    whitespace-free runs (their offsets, their tokens and how many tokens come before
+    each) plus the sorted inner cuts: a cut inside a token adds one start and one end,
+    so counts and index ranges follow by bisection."""
 
     __slots__ = ("offsets", "pieces", "before", "inner", "count")
 
