@@ -138,6 +138,17 @@ def overlap_matches(ref: Sequence[Span], hyp: Sequence[Span]) -> list[tuple[int,
             used_ref.add(i)
             used_hyp.add(j)
             pairs.append((i, j))
+    return _largest_overlaps(ref, hyp, pairs, used_ref, used_hyp)
+
+
+def _largest_overlaps(
+    ref: Sequence[Span],
+    hyp: Sequence[Span],
+    pairs: list[tuple[int, int]],
+    used_ref: set[int],
+    used_hyp: set[int],
+) -> list[tuple[int, int]]:
+    """`overlap_matches` after the identical spans (`pairs`, their indices used)."""
     by_label: dict[str, list[int]] = {}
     for j, (_s, _e, label) in enumerate(hyp):
         if j not in used_hyp:
@@ -178,7 +189,9 @@ def matched_labels(ref: Sequence[Span], hyp: Sequence[Span]) -> tuple[list[str],
     # In their original order: overlap_matches breaks ties by position.
     rest_ref = [span for span in ref if span not in common]
     rest_hyp = [span for span in hyp if span not in common]
-    overlap = exact + [rest_ref[i][2] for i, _j in overlap_matches(rest_ref, rest_hyp)]
+    # No two of the rest are identical: straight to the search for overlaps.
+    matches = _largest_overlaps(rest_ref, rest_hyp, [], set(), set())
+    overlap = exact + [rest_ref[i][2] for i, _j in matches]
     return exact, overlap
 
 

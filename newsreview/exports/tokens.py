@@ -92,6 +92,20 @@ def word_bounds(text: str) -> tuple[list[int], list[int]]:
     return starts, ends
 
 
+def word_count(text: str) -> int:
+    """`len(word_tokens(text))`, without making the tokens (agreement's κ needs only how
+    many there are outside its spans)."""
+    # str.split() cuts at the characters _runs cuts at (str.isspace, which `\s` follows
+    # too) and leaves out the empty runs, which hold no token.
+    runs = text.split()
+    pieces = list(map(_memo.get, runs))
+    if None in pieces:  # only the runs never seen before reach the tokenizer
+        for i, piece in enumerate(pieces):
+            if piece is None:
+                pieces[i] = _run_tokens(runs[i])
+    return sum(map(len, pieces))
+
+
 def split_at(tokens: Sequence[tuple[int, int]], cuts: Iterable[int]) -> list[tuple[int, int]]:
     """`tokens` cut at every offset of `cuts` that falls strictly inside one."""
     result = list(tokens)
@@ -114,12 +128,12 @@ class BoundaryTokens:
     """The tokens of FORMATS.md §4 (split alignment): spaCy blank-ar tokens of `text`, cut
     at every start and end of `spans` that falls strictly inside a token.
 
-    The CoNLL export (through `boundary_tokens`) and the agreement figures (token-level
-    κ) both tokenise here, so they count the same tokens. Kept as the whitespace-free
-    runs (their offsets, their tokens and how many tokens come before each) plus the
-    sorted inner cuts: a cut inside a token adds one start and one end, so counts and
-    index ranges follow by bisection, and agreement, which reads only the few tokens
-    inside spans, never builds the list of every token."""
+    The CoNLL export tokenises here (through `boundary_tokens`); the agreement figures
+    (token-level κ) count the same tokens through `span_tokens.SpanTokens`, made by the
+    same run tokeniser (tests/exports/test_tokens.py compares the two). Kept as the
+    whitespace-free runs (their offsets, their tokens and how many tokens come before
+    each) plus the sorted inner cuts: a cut inside a token adds one start and one end,
+    so counts and index ranges follow by bisection."""
 
     __slots__ = ("offsets", "pieces", "before", "inner", "count")
 
@@ -264,8 +278,9 @@ def iob2_sparse(
     return _sparse_tags(spans, lambda start, end: token_range(starts, ends, start, end))
 
 
-def _sparse_tags(spans: Iterable[Any], find: Callable[[int, int], range]) -> dict[int, str]:
-    """IOB2 tags other than O by token index; `find` gives the tokens inside a span."""
+def _sparse_tags(spans: Iterable[Any], find: Callable[[int, int], Sequence[int]]) -> dict[int, str]:
+    """IOB2 tags other than O by token (index, or `span_tokens`' start offset); `find`
+    gives the tokens inside a span."""
     tags: dict[int, str] = {}
     for span in spans:
         inside = find(span.start, span.end)

@@ -199,6 +199,34 @@ def test_lowest_agreement_lists_the_worst_document_first(project, team, headline
     assert lowest[1].exact_f1 == 1.0
 
 
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_cycle_collector_is_left_as_it_was_even_after_an_error(
+    project, team, headline_doc, enabled
+):
+    """compute_agreement pauses the cycle collector while it reads: afterwards (also when
+    a chunk fails) it is on again if it was on, and still off if it was off."""
+    import gc
+
+    layer_with(headline_doc, team["alice"], ALICE)
+    layer_with(headline_doc, team["bob"], BOB)
+    seen = []
+
+    def progress(done: int, total: int) -> None:
+        seen.append(gc.isenabled())
+        if done:
+            raise RuntimeError("stop")
+
+    was = gc.isenabled()
+    try:
+        gc.enable() if enabled else gc.disable()
+        with pytest.raises(RuntimeError):
+            compute_agreement(project, progress=progress)
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable() if was else gc.disable()
+    assert seen == [enabled, False]  # paused while the chunks were read
+
+
 def test_offsets_after_an_emoji_are_compared_in_code_points(project, team):
     text = "😀🇲🇦 التقى حموشي بـ ڤـــو في باريس"
     document = create_document(project=project, text=text, external_id="emoji")

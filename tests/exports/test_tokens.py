@@ -3,6 +3,8 @@ spaCy's own blank-ar tokenizer and on records read from the database."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import spacy
 
@@ -227,3 +229,42 @@ def test_boundary_tokens_equal_word_tokens_split_at_every_boundary(seed):
         assert tokens.token_range(span.start, span.end) == token_range(
             starts, ends, span.start, span.end
         )
+
+
+@pytest.mark.parametrize("seed", range(100))
+def test_span_tokens_are_boundary_tokens_seen_from_the_spans(seed, seed_text):
+    """SpanTokens (agreement κ) counts the tokens BoundaryTokens (the CoNLL export) makes,
+    and names the same tokens inside each span, by where they start, in order; also for
+    empty spans and spans starting or ending in whitespace or inside a word."""
+    import random
+    from types import SimpleNamespace
+
+    from newsreview.exports.span_tokens import SpanTokens
+    from newsreview.exports.tokens import BoundaryTokens
+
+    rng = random.Random(seed)
+    texts = [*BOUNDARY_TEXTS, seed_text]
+    text = texts[seed % len(texts)]
+    spans = []
+    for _ in range(rng.randint(0, 30) if len(text) > 1 else 0):
+        start = rng.randrange(0, len(text) - 1)
+        end = start if rng.random() < 0.1 else rng.randint(start + 1, min(len(text), start + 40))
+        spans.append(SimpleNamespace(start=start, end=end))
+    runs = [m.span() for m in re.finditer(r"\S+", text)]  # whole runs: the usual spans
+    for start, end in rng.sample(runs, min(len(runs), rng.randint(0, 10))):
+        spans.append(SimpleNamespace(start=start, end=end))
+    expected = BoundaryTokens(text, spans)
+    starts = [a for a, _b in expected.tokens()]
+    sparse = SpanTokens(text, spans)
+    assert sparse.count == expected.count
+    for span in spans:
+        wanted = [starts[i] for i in expected.token_range(span.start, span.end)]
+        assert sparse.token_keys(span.start, span.end) == wanted
+
+
+def test_word_count_is_the_number_of_word_tokens_also_for_runs_never_seen():
+    from newsreview.exports import tokens
+
+    tokens._memo.clear()  # the first text's runs are all new to the tokenizer
+    for text in [*BOUNDARY_TEXTS, MIXED, TRICKY, HEADLINE]:
+        assert tokens.word_count(text) == len(word_tokens(text))
