@@ -290,3 +290,30 @@ def _is_simple(text: str) -> bool:
 def normalise_text(text: str) -> str:
     """Only the normalised string (for search columns and gazetteer keys)."""
     return normalise(text).text
+
+
+_LETTER_RE = re.compile("[" + "".join(sorted(LETTERS)) + "]")
+
+
+def _letter(match: re.Match[str]) -> str:
+    return LETTERS[match.group()]
+
+
+def sql_twin(text: str) -> str:
+    """What PostgreSQL's `nr_normalise(text)` (sql.py) gives, step for step: NFC of the
+    whole text, delete DELETED, unify LETTERS, lower-case one character at a time. The
+    import writes it into the search column so PostgreSQL need not compute it there
+    (tests/arabic/test_sql.py compares the two). It differs from normalise_text on rare
+    input (a deleted mark between a letter and a mark NFC would compose, «İ»), as the
+    SQL function does."""
+    text = _DELETED_RE.sub("", unicodedata.normalize("NFC", text))
+    text = _LETTER_RE.sub(_letter, text)
+    if "\u0130" in text:
+        # PostgreSQL lower-cases one character to one (the C library's towlower): «İ» is
+        # «i», where Python's full mapping gives two characters.
+        text = text.replace("\u0130", "i")
+    if "\u03a3" not in text:
+        return text.lower()
+    # Python lower-cases a final capital sigma to «ς» from its context; PostgreSQL
+    # gives «σ» wherever it stands.
+    return "".join(char.lower() for char in text)
