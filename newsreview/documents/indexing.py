@@ -27,17 +27,20 @@ BATCH_SIZE = 500
 # saved. A bigger one is indexed by the task, after it commits.
 INDEX_AT_ONCE_UP_TO = 200
 
-# The same two values as the trigger's (documents migration 0004), computed once per row.
+# The same two values as the trigger's (documents migration 0004), computed once per row,
+# and only for the batch's rows: the innermost query picks them (an expression in its own
+# select list would be computed for every pending row before the sort and the limit).
 _INDEX_BATCH = """
 UPDATE documents_document AS d
    SET search_text = n.norm,
        search_vector = to_tsvector('arabic'::regconfig, n.norm)
-  FROM (SELECT id, nr_normalise(text) AS norm
-          FROM documents_document
-         WHERE search_vector IS NULL {where}
-         ORDER BY id
-         LIMIT %s
-           FOR UPDATE SKIP LOCKED) AS n
+  FROM (SELECT batch.id, nr_normalise(batch.text) AS norm
+          FROM (SELECT id, text
+                  FROM documents_document
+                 WHERE search_vector IS NULL {where}
+                 ORDER BY id
+                 LIMIT %s
+                   FOR UPDATE SKIP LOCKED) AS batch) AS n
  WHERE d.id = n.id
 """
 
