@@ -1,12 +1,18 @@
 """Search the way Arabic is written: documents by full text, annotations by text and label.
 
-PostgreSQL: the generated columns of documents migration 0003_search. A document matches
+PostgreSQL: the search columns of documents migrations 0003 and 0004. A document matches
 when its `arabic` tsvector matches the query (ranked with ts_rank_cd) or when its
 normalised text contains the normalised query (clitic forms: بفرنسا for فرنسا); when
 nothing does, documents with a word similar to the query (pg_trgm word similarity: names
 spelled another way, partial words). Snippets come from ts_headline over the original
 text, for the page shown only. SQLite: a normalised substring scan in Python, enough for
 a first run.
+
+A document a big import has just written is *pending* (newsreview/documents/indexing.py):
+no tsvector yet and no entry in either GIN index, only its normalised text. It is found
+by that text (a substring match, as on SQLite) through the partial index of pending
+documents, so an import is searchable from its commit; word matches, ranking and
+similar words come once a background task has indexed it (seconds).
 
 A query ranks at most MAX_RANKED documents (the first matches in table order, word
 matches before substring ones) and counts no further: ranking or counting every match
@@ -43,6 +49,17 @@ SIMILAR_LIMIT = 50  # documents a similarity fallback lists at most (one page)
 MAX_RANKED = 1_000  # documents a query ranks and lists at most ("more than 1,000")
 
 
+# A substring of the normalised text, for indexed documents (through the partial pg_trgm
+# index, whose predicate each arm must state for the planner to use it) and for pending
+# ones (through the partial index of pending documents). Two bound LIKE patterns.
+SUBSTRING_SQL = (
+    "((documents_document.search_vector IS NOT NULL "
+    "AND documents_document.search_text LIKE %s) "
+    "OR (documents_document.search_vector IS NULL "
+    "AND documents_document.search_text LIKE %s))"
+)
+
+
 def like_pattern(text: str) -> str:
     """`%text%` for LIKE, with LIKE's own wildcards in `text` escaped (backslash is the
     default escape character in PostgreSQL)."""
@@ -76,11 +93,10 @@ def documents_possibly_containing(queryset: QuerySet[Document], needle: str) -> 
     core = sql_normalise(needle[start:end])
     # A condition on the queryset's own rows, not `pk IN (SELECT … LIKE …)`: the
     # subquery would test the whole table (every project) before narrowing.
+    pattern = like_pattern(core)
     return queryset.filter(
         RawSQL(  # noqa: S611  (constant SQL; the pattern is a bound parameter)
-            "documents_document.search_text LIKE %s",
-            [like_pattern(core)],
-            output_field=BooleanField(),
+            SUBSTRING_SQL, [pattern, pattern], output_field=BooleanField()
         )
     )
 
@@ -267,9 +283,10 @@ def match_queries(queryset: QuerySet[Document], norm: str, query: str) -> tuple[
         [norm],
         output_field=BooleanField(),
     )
+    pattern = like_pattern(norm)
     others = RawSQL(  # noqa: S611
-        "documents_document.search_text LIKE %s OR documents_document.external_id = %s",
-        [like_pattern(norm), query],
+        f"{SUBSTRING_SQL} OR documents_document.external_id = %s",
+        [pattern, pattern, query],
         output_field=BooleanField(),
     )
     rank = RawSQL(  # noqa: S611
@@ -308,8 +325,11 @@ def _similar(
     SIMILAR_LIMIT in table order (no ORDER BY, so the scan stops there): each candidate
     the trigram index gives costs a word_similarity over its whole text, and a query
     made of common trigrams has thousands."""
+    # Indexed documents only: the condition lets the partial pg_trgm index serve.
     similar = RawSQL(  # noqa: S611
-        "%s <%% documents_document.search_text", [norm], output_field=BooleanField()
+        "documents_document.search_vector IS NOT NULL AND %s <%% documents_document.search_text",
+        [norm],
+        output_field=BooleanField(),
     )
     scored = RawSQL(  # noqa: S611
         "word_similarity(%s, documents_document.search_text)", [norm], output_field=FloatField()

@@ -29,6 +29,7 @@ from newsreview.projects.permissions import (
 from newsreview.projects.services import ProjectError
 
 from .forms import AssignmentForm, AutoAssignForm, error_text
+from .indexing import pending_count
 from .listing import (
     FILTER_KEYS,
     STATUS_CHOICES,
@@ -175,6 +176,8 @@ def _list_page(
         "page": page,
         "query": filters.query,
         "search": search,
+        # Documents a big import wrote and the background task has not indexed yet.
+        "search_pending": pending_count(project.pk),
         "filters": filters,
         "progress": progress,
         "role": project.role,

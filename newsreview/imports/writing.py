@@ -8,6 +8,11 @@ sequences first so that events and arguments can point at them: the benchmark
 compilation) taking most of an import of 200,000 spans. Either way the rows are the
 same; SQLite returns ids from bulk_create (RETURNING, SQLite ≥ 3.35), so events and
 arguments can point at the spans there as well.
+
+On PostgreSQL the documents are written *pending* search indexing (documents migration
+0004): their normalised text computed here, their tsvector and GIN entries left to
+newsreview/documents/indexing.py, at once for a small import, else in a background task
+queued in the import's own transaction. That work was most of the database's time.
 """
 
 from __future__ import annotations
@@ -22,6 +27,12 @@ from django.utils import timezone
 
 from newsreview.accounts.models import User
 from newsreview.annotations.models import AnnotationLayer, Argument, Change, Comment, Event, Span
+from newsreview.arabic.normalise import sql_twin
+from newsreview.documents.indexing import (
+    INDEX_AT_ONCE_UP_TO,
+    index_pending,
+    index_pending_documents,
+)
 from newsreview.documents.models import Document
 from newsreview.projects.models import Project
 
@@ -66,6 +77,12 @@ def write(
         done += len(chunk)
         if progress:
             progress("write", done, len(planned))
+    if writer.use_copy:
+        if len(planned) <= INDEX_AT_ONCE_UP_TO:
+            index_pending(ids=[p.document.pk for p in planned])
+        else:
+            # Queued in this transaction: the task exists exactly when the documents do.
+            index_pending_documents.enqueue()
 
 
 def _create_inactive_user(username: str) -> int:
@@ -98,7 +115,13 @@ class _Writer:
             model.objects.bulk_create(objects, batch_size=BATCH_SIZE)
 
     def write_chunk(self, chunk: list[PlannedDocument]) -> None:
-        self.insert(Document, [p.document for p in chunk])
+        documents = [p.document for p in chunk]
+        if self.use_copy:
+            # Pending: a given search_text and no tsvector (the trigger keeps them so).
+            search_texts = [sql_twin(document.text) for document in documents]
+            _copy_objects(Document, documents, extra={"search_text": search_texts})
+        else:
+            self.insert(Document, documents)
         layers: list[tuple[AnnotationLayer, PlannedLayer]] = [
             (
                 AnnotationLayer(
@@ -312,13 +335,21 @@ def _next_ids(model: type[Model], count: int) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def _copy(model: type[Model], names: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> None:
+def _copy(
+    model: type[Model],
+    names: Sequence[str],
+    rows: Iterable[tuple[Any, ...]],
+    *,
+    extra_columns: Sequence[str] = (),
+) -> None:
+    """COPY `rows` into the model's table: values for the fields `names`, then for the
+    `extra_columns` (columns the model does not list, named as in the table)."""
     from psycopg.copy import QueuedLibpqWriter
 
-    sql = (
-        f"COPY {connection.ops.quote_name(model._meta.db_table)} "
-        f"({_columns(model, names)}) FROM STDIN"
+    columns = ", ".join(
+        [_columns(model, names), *(connection.ops.quote_name(c) for c in extra_columns)]
     )
+    sql = f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN"
     with connection.cursor() as cursor:
         raw = cursor.cursor
         # A writer thread sends the data while the next rows are being built.
@@ -333,9 +364,12 @@ def _copy(model: type[Model], names: Sequence[str], rows: Iterable[tuple[Any, ..
 _PLAIN_FIELDS = (models.CharField, models.TextField, models.IntegerField, models.BooleanField)
 
 
-def _copy_objects(model: type[Model], objects: list[Model]) -> None:
+def _copy_objects(
+    model: type[Model], objects: list[Model], *, extra: dict[str, list[Any]] | None = None
+) -> None:
     """What bulk_create does (auto_now stamps, each field's database value), sent with
-    COPY; ids come from the sequence first and are set on the objects."""
+    COPY; ids come from the sequence first and are set on the objects. `extra`: values,
+    one per object, for table columns the model does not list."""
     if not objects:
         return
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
@@ -375,5 +409,10 @@ def _copy_objects(model: type[Model], objects: list[Model]) -> None:
     for obj in objects:
         obj._state.adding = False
         obj._state.db = connection.alias
+    extra = extra or {}
+    if extra:
+        rows = [
+            (*row, *more) for row, more in zip(rows, zip(*extra.values(), strict=True), strict=True)
+        ]
     names = {f.attname: f.name for f in fields}
-    _copy(model, ["id", *(names[c] for c in columns)], rows)
+    _copy(model, ["id", *(names[c] for c in columns)], rows, extra_columns=list(extra))
