@@ -1,25 +1,20 @@
-"""Reading the database into records: the batches (whole documents, a constant number of
-queries each) and the building of each `LayerRecord` from plain tuples. records.py holds
-the record types and which layers an export takes; this module fills them."""
+"""Reading the database into records: each `LayerRecord` built from the plain rows of a
+batch (batches.py reads them, whole documents and a constant number of queries at a
+time), or from one layer's model instances. records.py holds the record types and which
+layers an export takes; this module fills them."""
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
-from itertools import groupby
-from operator import itemgetter
 from typing import Any
 
-from django.db import connection
-from django.db.models import BooleanField, Model, Q, QuerySet
-from django.db.models.expressions import RawSQL
+from newsreview.annotations.models import AnnotationLayer
+from newsreview.projects.models import Project
 
-from newsreview.annotations.models import AnnotationLayer, Argument, Comment
-from newsreview.projects.models import EntityType, EventType, Project, RoleType
-
+from .batches import Batch, Labels, batches, read_ahead, read_batch
 from .records import (
     ArgumentRecord,
     CommentRecord,
@@ -49,33 +44,6 @@ def _mismatch(document: str, layer: str, span: Any) -> ExportError:
 
 
 # --- building records ----------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class _Labels:
-    """A schema's label keys and role keys by id, loaded once per export."""
-
-    entity: dict[int, str]
-    event: dict[int, str]
-    role: dict[int, tuple[int, str]]  # id → (order, key)
-    # id → its event type's id: an argument whose role is of another type than its event
-    # (left by a type change, issue 12) fits no format and is left out, counted.
-    role_event: dict[int, int] = field(default_factory=dict)
-
-    @classmethod
-    def load(cls, project: Project) -> _Labels:
-        schema_id = project.schema_id
-        roles = list(
-            RoleType.objects.filter(event_type__schema_id=schema_id).values_list(
-                "id", "order", "key", "event_type_id"
-            )
-        )
-        return cls(
-            entity=dict(EntityType.objects.filter(schema_id=schema_id).values_list("id", "key")),
-            event=dict(EventType.objects.filter(schema_id=schema_id).values_list("id", "key")),
-            role={pk: (order, key) for pk, order, key, _type in roles},
-            role_event={pk: type_id for pk, _order, _key, type_id in roles},
-        )
 
 
 # A span as read: (start, -end, label, is_trigger, pk, end, text). Plain tuples sort
@@ -163,7 +131,7 @@ def _assemble(
         entities=records[:entity_count],
         triggers=records[entity_count:],
         events=_event_records(events, arguments, records),
-        comments=_comment_records(comments, records),
+        comments=_comment_records(comments, {span.pk: span for span in records}),
         orphaned_arguments=orphaned_arguments,
     )
 
@@ -176,30 +144,46 @@ def _event_records(
     """Events by trigger (start, end, pk), numbered v1…, each with its arguments by role
     (order, key) then span (start, -end) and pk."""
     by_pk = {span.pk: span for span in spans}
-    event_records = []
     by_trigger = sorted(events, key=lambda e: (by_pk[e[1]].start, by_pk[e[1]].end, e[0]))
-    for number, (pk, trigger_pk, type_key, attributes) in enumerate(by_trigger, start=1):
-        args = sorted(
+    in_order = {
+        pk: sorted(
             arguments.get(pk, ()),
             key=lambda a: (a[1], a[2], by_pk[a[3]].start, -by_pk[a[3]].end, a[0]),
         )
-        event_records.append(
+        for pk, _trigger, _type, _attributes in by_trigger
+    }
+    return _events_in_order(by_trigger, in_order, by_pk)
+
+
+_EVENT_IDS: list[str] = []
+
+
+def _events_in_order(
+    events: Iterable[tuple[int, int, str, dict[str, Any]]],
+    arguments: dict[int, list[tuple[int, int, str, int]]],
+    by_pk: dict[int, SpanRecord],
+) -> list[EventRecord]:
+    """The records of events, and of each one's arguments, already in export order."""
+    records = []
+    for number, (pk, trigger_pk, type_key, attributes) in enumerate(events):
+        if number == len(_EVENT_IDS):
+            _EVENT_IDS.append(f"v{number + 1}")
+        records.append(
             EventRecord(
-                id=f"v{number}",
-                pk=pk,
-                type=type_key,
-                trigger=by_pk[trigger_pk],
-                arguments=[ArgumentRecord(role=a[2], entity=by_pk[a[3]]) for a in args],
-                attributes=canonical(attributes or {}),
+                _EVENT_IDS[number],
+                pk,
+                type_key,
+                by_pk[trigger_pk],
+                [ArgumentRecord(a[2], by_pk[a[3]]) for a in arguments.get(pk, ())],
+                canonical(attributes) if attributes else {},
             )
         )
-    return event_records
+    return records
 
 
 def _comment_records(
-    comments: Iterable[tuple[str | None, str, int | None, str]], spans: list[SpanRecord]
+    comments: Iterable[tuple[str | None, str, int | None, str]], by_pk: dict[int, SpanRecord]
 ) -> list[CommentRecord]:
-    by_pk = {span.pk: span for span in spans}
     return [
         CommentRecord(
             author=author,
@@ -262,129 +246,9 @@ def build_record(layer: AnnotationLayer, project: Project) -> LayerRecord:
     )
 
 
-_LAYER_FIELDS = (
-    "id",
-    "kind",
-    "name",
-    "status",
-    "owner__username",
-    "document_id",
-    "document__external_id",
-    "document__checksum",
-    "document__title",
-    "document__text",
-    "document__language",
-    "document__direction",
-    "document__source_url",
-    "document__published_on",
-    "document__metadata",
-)
-
-
-def _any(ids: list[int]) -> tuple[str, list[Any]]:
-    """The SQL `IN ids` and its parameters. On PostgreSQL it is `= ANY(%s::bigint[])` with
-    the ids as one text parameter: with `__in` (or a list parameter) Django prepares and
-    the driver splices each of the 500 ids of a batch, which took a fifth of an export's
-    time. (A subquery instead of the ids is no better: the planner then hashes the whole
-    span table.)"""
-    if connection.vendor == "postgresql":
-        return "= ANY(%s::bigint[])", ["{" + ",".join(map(str, ids)) + "}"]
-    return f"IN ({', '.join(['%s'] * len(ids))})", list(ids)
-
-
-def _among(model: type[Model], field: str, ids: list[int]) -> Q | RawSQL:
-    """The filter `field IN ids` for a queryset (see `_any`)."""
-    if connection.vendor != "postgresql":
-        return Q(**{f"{field}__in": ids})
-    sql, params = _any(ids)
-    column = model._meta.get_field(field).column
-    quote = connection.ops.quote_name
-    # Only names from the model's metadata go into the SQL; the ids are a parameter.
-    return RawSQL(  # noqa: S611
-        f"{quote(model._meta.db_table)}.{quote(column)} {sql}", params, output_field=BooleanField()
-    )
-
-
-# The spans of a batch's layers, each row already a sort key: (layer id, is trigger,
-# start, -end, label, pk, end, text, origin). Sorting these plain tuples gives each
-# layer's spans in export order (entities, then triggers, each by start, -end, label)
-# with no tuple made in Python; the database orders them first so that the sort is one
-# pass. Labels are joined here, as `Span.label_key` finds them.
-_SPANS = """
-    SELECT s.layer_id, s.event_type_id IS NOT NULL, s.start, -s."end",
-           COALESCE(et.key, vt.key), s.id, s."end", s.text, s.origin
-    FROM annotations_span s
-    LEFT JOIN projects_entitytype et ON et.id = s.entity_type_id
-    LEFT JOIN projects_eventtype vt ON vt.id = s.event_type_id
-    WHERE s.layer_id {among} ORDER BY 1, 2, 3, 4"""
-_EVENTS = """
-    SELECT id, layer_id, trigger_id, event_type_id, attributes
-    FROM annotations_event WHERE layer_id {among}"""
-
-
-def _rows(sql: str, params: list[Any]) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
-_first = itemgetter(0)
-
-
-def _spans_by_layer(chunk: list[int]) -> dict[int, list[tuple]]:
-    among, params = _any(chunk)
-    rows = _rows(_SPANS.format(among=among), params)
-    # Exact export order (labels compared as Python compares them, whatever the
-    # database's collation), in one pass over rows the database has nearly ordered.
-    rows.sort()
-    return {layer_id: list(group) for layer_id, group in groupby(rows, _first)}
-
-
-def _json(value: Any) -> Any:
-    """A JSON column as `JSONField` reads it (Django has jsonb loaded as text)."""
-    if value == "{}":
-        return {}  # most events' attributes: no decoding, nothing to sort
-    return json.loads(value) if isinstance(value, str) else value
-
-
-def _read_batch(
-    layers: QuerySet[AnnotationLayer], project: Project, labels: _Labels
-) -> Iterator[LayerRecord]:
-    """Five queries for the batch `layers` (the export's layers of a range of
-    documents), whatever its size."""
-    rows = list(layers.values_list(*_LAYER_FIELDS))
-    chunk = [row[0] for row in rows]
-    spans = _spans_by_layer(chunk)
-    events: dict[int, list[tuple[int, int, str, dict[str, Any]]]] = defaultdict(list)
-    event_types: dict[int, tuple[int, int]] = {}  # event id → (layer id, event type id)
-    among, params = _any(chunk)
-    for pk, layer_id, trigger_id, type_id, attributes in _rows(_EVENTS.format(among=among), params):
-        events[layer_id].append((pk, trigger_id, labels.event[type_id], _json(attributes)))
-        event_types[pk] = (layer_id, type_id)
-    arguments: dict[int, list[tuple[int, int, str, int]]] = defaultdict(list)
-    orphaned: dict[int, int] = defaultdict(int)  # by layer id
-    # By the ids of the events just read, not by joining events again: an index lookup.
-    rows_of_arguments = (
-        Argument.objects.filter(_among(Argument, "event", list(event_types)))
-        .order_by()
-        .values_list("id", "event_id", "role_id", "span_id")
-        if event_types
-        else ()
-    )
-    for pk, event_id, role_id, span_id in rows_of_arguments:
-        layer_id, event_type_id = event_types[event_id]
-        if labels.role_event.get(role_id) != event_type_id:
-            orphaned[layer_id] += 1
-            continue
-        order, key = labels.role[role_id]
-        arguments[event_id].append((pk, order, key, span_id))
-    comments: dict[int, list[tuple[str | None, str, int | None, str]]] = defaultdict(list)
-    for layer_id, author, body, span_id, created_at in (
-        Comment.objects.filter(_among(Comment, "layer", chunk))
-        .order_by("created_at", "id")
-        .values_list("layer_id", "author__username", "text", "span_id", "created_at")
-    ):
-        comments[layer_id].append((author, body, span_id, created_at.isoformat()))
+def _build_batch(batch: Batch, project: Project) -> Iterator[LayerRecord]:
+    """The records of a batch, in order, from its rows."""
+    spans, events, comments = batch.spans, batch.events, batch.comments
     slug, version = project.slug, project.schema.version
     for (
         layer_id,
@@ -402,7 +266,7 @@ def _read_batch(
         source_url,
         published_on,
         metadata,
-    ) in rows:
+    ) in batch.layers:
         document_id = _export_id(document_pk, external_id, checksum)
         layer_name = owner if owner is not None else (name or kind)  # AnnotationLayer.layer_name
         ordered = spans.pop(layer_id, ())
@@ -421,6 +285,7 @@ def _read_batch(
             entity_count -= 1
         layer_events = events.pop(layer_id, ())
         layer_comments = comments.pop(layer_id, ())
+        by_pk = {span.pk: span for span in records} if layer_events or layer_comments else {}
         yield LayerRecord(
             document_id=document_id,
             document_pk=document_pk,
@@ -439,22 +304,11 @@ def _read_batch(
             status=status,
             entities=records[:entity_count],
             triggers=records[entity_count:],
-            events=_event_records(layer_events, arguments, records) if layer_events else [],
-            comments=_comment_records(layer_comments, records) if layer_comments else [],
-            orphaned_arguments=orphaned.get(layer_id, 0),
+            # Events and arguments come sorted from the batch.
+            events=_events_in_order(layer_events, batch.arguments, by_pk) if layer_events else [],
+            comments=_comment_records(layer_comments, by_pk) if layer_comments else [],
+            orphaned_arguments=batch.orphaned.get(layer_id, 0),
         )
-
-
-def _batches(document_ids: list[int], batch_size: int) -> Iterator[tuple[int, int]]:
-    """(first, last) document id of each batch of about `batch_size` layers, in order;
-    `document_ids` has one entry per layer, sorted. A document's layers stay together."""
-    start = 0
-    while start < len(document_ids):
-        end = min(start + batch_size, len(document_ids))
-        while end < len(document_ids) and document_ids[end] == document_ids[end - 1]:
-            end += 1
-        yield document_ids[start], document_ids[end - 1]
-        start = end
 
 
 def iter_records(
@@ -468,12 +322,15 @@ def iter_records(
     whose stored text no longer matches its offsets."""
     layers = layers_queryset(project, layer, statuses)
     document_ids = list(layers.values_list("document_id", flat=True))
-    labels = _Labels.load(project)
+    labels = Labels.load(project)
     project.schema  # noqa: B018  (loaded once here, not inside the loop)
-    for first, last in _batches(document_ids, max(1, batch_size)):
-        yield from _read_batch(
-            layers.filter(document_id__gte=first, document_id__lte=last), project, labels
-        )
+
+    def read(documents: tuple[int, int]) -> Batch:
+        first, last = documents
+        return read_batch(layers.filter(document_id__gte=first, document_id__lte=last), labels)
+
+    for batch in read_ahead(read, list(batches(document_ids, max(1, batch_size)))):
+        yield from _build_batch(batch, project)
 
 
 def label_order(project: Project) -> dict[str, list[str]]:
