@@ -11,7 +11,7 @@ import json
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import groupby
 from operator import itemgetter
 from typing import Any, TypeVar
@@ -21,21 +21,21 @@ from django.db.models import BooleanField, Model, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from newsreview.annotations.models import AnnotationLayer, Comment
-from newsreview.projects.models import EntityType, EventType, Project, RoleType
+from newsreview.projects.models import EventType, Project, RoleType
 
 _T = TypeVar("_T")
 
 
 @dataclass(slots=True)
 class Labels:
-    """A schema's label keys and role keys by id, loaded once per export."""
+    """A schema's event type and role keys by id, loaded once per export (span labels
+    come joined with the spans)."""
 
-    entity: dict[int, str]
     event: dict[int, str]
     role: dict[int, tuple[int, str]]  # id → (order, key)
     # id → its event type's id: an argument whose role is of another type than its event
     # (left by a type change, issue 12) fits no format and is left out, counted.
-    role_event: dict[int, int] = field(default_factory=dict)
+    role_event: dict[int, int]
 
     @classmethod
     def load(cls, project: Project) -> Labels:
@@ -46,7 +46,6 @@ class Labels:
             )
         )
         return cls(
-            entity=dict(EntityType.objects.filter(schema_id=schema_id).values_list("id", "key")),
             event=dict(EventType.objects.filter(schema_id=schema_id).values_list("id", "key")),
             role={pk: (order, key) for pk, order, key, _type in roles},
             role_event={pk: type_id for pk, _order, _key, type_id in roles},
@@ -108,18 +107,13 @@ _SPANS = """
     LEFT JOIN projects_entitytype et ON et.id = s.entity_type_id
     LEFT JOIN projects_eventtype vt ON vt.id = s.event_type_id
     WHERE s.layer_id {among} ORDER BY 1, 2, 3, 4"""
-# Events and arguments, each row starting with its sort key: events by trigger (start,
-# end, pk), arguments by role (order, key), then span (start, -end), then pk.
 _EVENTS = """
-    SELECT e.layer_id, t.start, t."end", e.id, e.trigger_id, e.event_type_id, e.attributes
-    FROM annotations_event e JOIN annotations_span t ON t.id = e.trigger_id
-    WHERE e.layer_id {among}"""
+    SELECT layer_id, id, trigger_id, event_type_id, attributes
+    FROM annotations_event WHERE layer_id {among}"""
+# Not joined with their spans (for the order by offsets): the planner then hashes the
+# whole span table for each batch. The order is made from the records (reading.py).
 _ARGUMENTS = """
-    SELECT a.event_id, r."order", r.key, s.start, -s."end", a.id, a.span_id, a.role_id
-    FROM annotations_argument a
-    JOIN projects_roletype r ON r.id = a.role_id
-    JOIN annotations_span s ON s.id = a.span_id
-    WHERE a.event_id {among}"""
+    SELECT event_id, id, role_id, span_id FROM annotations_argument WHERE event_id {among}"""
 
 
 def _rows(sql: str, params: list[Any]) -> list[tuple]:
@@ -168,24 +162,22 @@ def read_batch(layers: QuerySet[AnnotationLayer], labels: Labels) -> Batch:
     events: dict[int, list[tuple[int, int, str, Any]]] = defaultdict(list)
     event_types: dict[int, tuple[int, int]] = {}  # event id → (layer id, event type id)
     among, params = _any(chunk)
-    rows_of_events = _rows(_EVENTS.format(among=among), params)
-    rows_of_events.sort()
-    for layer_id, _start, _end, pk, trigger_id, type_id, attributes in rows_of_events:
+    for layer_id, pk, trigger_id, type_id, attributes in _rows(_EVENTS.format(among=among), params):
         events[layer_id].append((pk, trigger_id, labels.event[type_id], _json(attributes)))
         event_types[pk] = (layer_id, type_id)
     arguments: dict[int, list[tuple[int, int, str, int]]] = defaultdict(list)
     orphaned: dict[int, int] = defaultdict(int)  # by layer id
     # By the ids of the events just read, not by joining events again: an index lookup.
-    rows_of_arguments = []
+    rows_of_arguments: list[tuple] = []
     if event_types:
         among, params = _any(list(event_types))
         rows_of_arguments = _rows(_ARGUMENTS.format(among=among), params)
-        rows_of_arguments.sort()
-    for event_id, order, key, _start, _neg_end, pk, span_id, role_id in rows_of_arguments:
+    for event_id, pk, role_id, span_id in rows_of_arguments:
         layer_id, event_type_id = event_types[event_id]
         if labels.role_event.get(role_id) != event_type_id:
             orphaned[layer_id] += 1
             continue
+        order, key = labels.role[role_id]
         arguments[event_id].append((pk, order, key, span_id))
     comments: dict[int, list[tuple[str | None, str, int | None, str]]] = defaultdict(list)
     for layer_id, author, body, span_id, created_at in (

@@ -112,6 +112,7 @@ def _assemble(
             ordered
         )
     ]
+    by_pk = {span.pk: span for span in records}
     return LayerRecord(
         document_id=layer["document_id"],
         document_pk=layer["document_pk"],
@@ -130,51 +131,39 @@ def _assemble(
         status=layer["status"],
         entities=records[:entity_count],
         triggers=records[entity_count:],
-        events=_event_records(events, arguments, records),
-        comments=_comment_records(comments, {span.pk: span for span in records}),
+        events=_event_records(events, arguments, by_pk),
+        comments=_comment_records(comments, by_pk),
         orphaned_arguments=orphaned_arguments,
     )
-
-
-def _event_records(
-    events: Iterable[tuple[int, int, str, dict[str, Any]]],
-    arguments: dict[int, list[tuple[int, int, str, int]]],
-    spans: list[SpanRecord],
-) -> list[EventRecord]:
-    """Events by trigger (start, end, pk), numbered v1…, each with its arguments by role
-    (order, key) then span (start, -end) and pk."""
-    by_pk = {span.pk: span for span in spans}
-    by_trigger = sorted(events, key=lambda e: (by_pk[e[1]].start, by_pk[e[1]].end, e[0]))
-    in_order = {
-        pk: sorted(
-            arguments.get(pk, ()),
-            key=lambda a: (a[1], a[2], by_pk[a[3]].start, -by_pk[a[3]].end, a[0]),
-        )
-        for pk, _trigger, _type, _attributes in by_trigger
-    }
-    return _events_in_order(by_trigger, in_order, by_pk)
 
 
 _EVENT_IDS: list[str] = []
 
 
-def _events_in_order(
+def _event_records(
     events: Iterable[tuple[int, int, str, dict[str, Any]]],
     arguments: dict[int, list[tuple[int, int, str, int]]],
     by_pk: dict[int, SpanRecord],
 ) -> list[EventRecord]:
-    """The records of events, and of each one's arguments, already in export order."""
+    """Events by trigger (start, end, pk), numbered v1…, each with its arguments by role
+    (order, key) then span (start, -end) and pk."""
     records = []
-    for number, (pk, trigger_pk, type_key, attributes) in enumerate(events):
+    by_trigger = sorted(events, key=lambda e: (by_pk[e[1]].start, by_pk[e[1]].end, e[0]))
+    for number, (pk, trigger_pk, type_key, attributes) in enumerate(by_trigger):
         if number == len(_EVENT_IDS):
             _EVENT_IDS.append(f"v{number + 1}")
+        args = arguments.get(pk, ())
+        if len(args) > 1:
+            args = sorted(
+                args, key=lambda a: (a[1], a[2], by_pk[a[3]].start, -by_pk[a[3]].end, a[0])
+            )
         records.append(
             EventRecord(
                 _EVENT_IDS[number],
                 pk,
                 type_key,
                 by_pk[trigger_pk],
-                [ArgumentRecord(a[2], by_pk[a[3]]) for a in arguments.get(pk, ())],
+                [ArgumentRecord(a[2], by_pk[a[3]]) for a in args],
                 canonical(attributes) if attributes else {},
             )
         )
@@ -304,8 +293,7 @@ def _build_batch(batch: Batch, project: Project) -> Iterator[LayerRecord]:
             status=status,
             entities=records[:entity_count],
             triggers=records[entity_count:],
-            # Events and arguments come sorted from the batch.
-            events=_events_in_order(layer_events, batch.arguments, by_pk) if layer_events else [],
+            events=_event_records(layer_events, batch.arguments, by_pk) if layer_events else [],
             comments=_comment_records(layer_comments, by_pk) if layer_comments else [],
             orphaned_arguments=batch.orphaned.get(layer_id, 0),
         )
