@@ -1,22 +1,20 @@
-"""Reading the database into records: the batches (whole documents, a constant number of
-queries each) and the building of each `LayerRecord` from plain tuples. records.py holds
-the record types and which layers an export takes; this module fills them."""
+"""Reading the database into records: each `LayerRecord` built from the plain rows of a
+batch (batches.py reads them, whole documents and a constant number of queries at a
+time), or from one layer's model instances. records.py holds the record types and which
+layers an export takes; this module fills them."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from django.db import connection
-from django.db.models import BooleanField, Model, Q, QuerySet
-from django.db.models.expressions import RawSQL
+from newsreview.annotations.models import AnnotationLayer
+from newsreview.projects.models import Project
 
-from newsreview.annotations.models import AnnotationLayer, Argument, Comment, Event, Span
-from newsreview.projects.models import EntityType, EventType, Project, RoleType
-
+from .batches import Batch, Labels, batches, read_ahead, read_batch
 from .records import (
     ArgumentRecord,
     CommentRecord,
@@ -46,33 +44,6 @@ def _mismatch(document: str, layer: str, span: Any) -> ExportError:
 
 
 # --- building records ----------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class _Labels:
-    """A schema's label keys and role keys by id, loaded once per export."""
-
-    entity: dict[int, str]
-    event: dict[int, str]
-    role: dict[int, tuple[int, str]]  # id → (order, key)
-    # id → its event type's id: an argument whose role is of another type than its event
-    # (left by a type change, issue 12) fits no format and is left out, counted.
-    role_event: dict[int, int] = field(default_factory=dict)
-
-    @classmethod
-    def load(cls, project: Project) -> _Labels:
-        schema_id = project.schema_id
-        roles = list(
-            RoleType.objects.filter(event_type__schema_id=schema_id).values_list(
-                "id", "order", "key", "event_type_id"
-            )
-        )
-        return cls(
-            entity=dict(EntityType.objects.filter(schema_id=schema_id).values_list("id", "key")),
-            event=dict(EventType.objects.filter(schema_id=schema_id).values_list("id", "key")),
-            role={pk: (order, key) for pk, order, key, _type in roles},
-            role_event={pk: type_id for pk, _order, _key, type_id in roles},
-        )
 
 
 # A span as read: (start, -end, label, is_trigger, pk, end, text). Plain tuples sort
@@ -142,23 +113,6 @@ def _assemble(
         )
     ]
     by_pk = {span.pk: span for span in records}
-    event_records = []
-    by_trigger = sorted(events, key=lambda e: (by_pk[e[1]].start, by_pk[e[1]].end, e[0]))
-    for number, (pk, trigger_pk, type_key, attributes) in enumerate(by_trigger, start=1):
-        args = sorted(
-            arguments.get(pk, ()),
-            key=lambda a: (a[1], a[2], by_pk[a[3]].start, -by_pk[a[3]].end, a[0]),
-        )
-        event_records.append(
-            EventRecord(
-                id=f"v{number}",
-                pk=pk,
-                type=type_key,
-                trigger=by_pk[trigger_pk],
-                arguments=[ArgumentRecord(role=a[2], entity=by_pk[a[3]]) for a in args],
-                attributes=canonical(attributes or {}),
-            )
-        )
     return LayerRecord(
         document_id=layer["document_id"],
         document_pk=layer["document_pk"],
@@ -177,18 +131,57 @@ def _assemble(
         status=layer["status"],
         entities=records[:entity_count],
         triggers=records[entity_count:],
-        events=event_records,
-        comments=[
-            CommentRecord(
-                author=author,
-                text=body,
-                span=by_pk.get(span_pk) if span_pk is not None else None,
-                created_at=created_at,
-            )
-            for author, body, span_pk, created_at in comments
-        ],
+        events=_event_records(events, arguments, by_pk),
+        comments=_comment_records(comments, by_pk),
         orphaned_arguments=orphaned_arguments,
     )
+
+
+_EVENT_IDS: list[str] = []
+
+
+def _event_records(
+    events: Iterable[tuple[int, int, str, dict[str, Any]]],
+    arguments: dict[int, list[tuple[int, int, str, int]]],
+    by_pk: dict[int, SpanRecord],
+) -> list[EventRecord]:
+    """Events by trigger (start, end, pk), numbered v1…, each with its arguments by role
+    (order, key) then span (start, -end) and pk."""
+    records = []
+    by_trigger = sorted(events, key=lambda e: (by_pk[e[1]].start, by_pk[e[1]].end, e[0]))
+    for number, (pk, trigger_pk, type_key, attributes) in enumerate(by_trigger):
+        if number == len(_EVENT_IDS):
+            _EVENT_IDS.append(f"v{number + 1}")
+        args = arguments.get(pk, ())
+        if len(args) > 1:
+            args = sorted(
+                args, key=lambda a: (a[1], a[2], by_pk[a[3]].start, -by_pk[a[3]].end, a[0])
+            )
+        records.append(
+            EventRecord(
+                _EVENT_IDS[number],
+                pk,
+                type_key,
+                by_pk[trigger_pk],
+                [ArgumentRecord(a[2], by_pk[a[3]]) for a in args],
+                canonical(attributes) if attributes else {},
+            )
+        )
+    return records
+
+
+def _comment_records(
+    comments: Iterable[tuple[str | None, str, int | None, str]], by_pk: dict[int, SpanRecord]
+) -> list[CommentRecord]:
+    return [
+        CommentRecord(
+            author=author,
+            text=body,
+            span=by_pk.get(span_pk) if span_pk is not None else None,
+            created_at=created_at,
+        )
+        for author, body, span_pk, created_at in comments
+    ]
 
 
 def _export_id(pk: int, external_id: str, checksum: str) -> str:
@@ -242,95 +235,10 @@ def build_record(layer: AnnotationLayer, project: Project) -> LayerRecord:
     )
 
 
-_LAYER_FIELDS = (
-    "id",
-    "kind",
-    "name",
-    "status",
-    "owner__username",
-    "document_id",
-    "document__external_id",
-    "document__checksum",
-    "document__title",
-    "document__text",
-    "document__language",
-    "document__direction",
-    "document__source_url",
-    "document__published_on",
-    "document__metadata",
-)
-
-
-def _among(model: type[Model], field: str, ids: list[int]) -> Q | RawSQL:
-    """The filter `field IN ids`. On PostgreSQL it is `= ANY(%s)` with the ids as one
-    array parameter: with `__in`, Django prepares and the driver splices each of the
-    500 ids of a batch, which took a fifth of an export's time. (A subquery instead of
-    the ids is no better: the planner then hashes the whole span table.)"""
-    if connection.vendor != "postgresql":
-        return Q(**{f"{field}__in": ids})
-    column = model._meta.get_field(field).column
-    quote = connection.ops.quote_name
-    # Only names from the model's metadata go into the SQL; the ids are a parameter.
-    return RawSQL(  # noqa: S611
-        f"{quote(model._meta.db_table)}.{quote(column)} = ANY(%s)",
-        (ids,),
-        output_field=BooleanField(),
-    )
-
-
-def _read_batch(
-    layers: QuerySet[AnnotationLayer], project: Project, labels: _Labels
-) -> Iterator[LayerRecord]:
-    """Five queries for the batch `layers` (the export's layers of a range of
-    documents), whatever its size."""
-    rows = list(layers.values_list(*_LAYER_FIELDS))
-    chunk = [row[0] for row in rows]
-    spans: dict[int, list[RawSpan]] = defaultdict(list)
-    for pk, layer_id, start, end, text, entity_id, event_id, origin in (
-        Span.objects.filter(_among(Span, "layer", chunk))
-        .order_by()
-        .values_list(
-            "id", "layer_id", "start", "end", "text", "entity_type_id", "event_type_id", "origin"
-        )
-    ):
-        if entity_id is not None:
-            label, is_trigger = labels.entity[entity_id], False
-        else:
-            label, is_trigger = labels.event[event_id], True
-        spans[layer_id].append((start, -end, label, is_trigger, pk, end, text, origin))
-    events: dict[int, list[tuple[int, int, str, dict[str, Any]]]] = defaultdict(list)
-    event_types: dict[int, tuple[int, int]] = {}  # event id → (layer id, event type id)
-    for pk, layer_id, trigger_id, type_id, attributes in (
-        Event.objects.filter(_among(Event, "layer", chunk))
-        .order_by()
-        .values_list("id", "layer_id", "trigger_id", "event_type_id", "attributes")
-    ):
-        events[layer_id].append((pk, trigger_id, labels.event[type_id], attributes))
-        event_types[pk] = (layer_id, type_id)
-    arguments: dict[int, list[tuple[int, int, str, int]]] = defaultdict(list)
-    orphaned: dict[int, int] = defaultdict(int)  # by layer id
-    # By the ids of the events just read, not by joining events again: an index lookup.
-    rows_of_arguments = (
-        Argument.objects.filter(_among(Argument, "event", list(event_types)))
-        .order_by()
-        .values_list("id", "event_id", "role_id", "span_id")
-        if event_types
-        else ()
-    )
-    for pk, event_id, role_id, span_id in rows_of_arguments:
-        layer_id, event_type_id = event_types[event_id]
-        if labels.role_event.get(role_id) != event_type_id:
-            orphaned[layer_id] += 1
-            continue
-        order, key = labels.role[role_id]
-        arguments[event_id].append((pk, order, key, span_id))
-    comments: dict[int, list[tuple[str | None, str, int | None, str]]] = defaultdict(list)
-    for layer_id, author, body, span_id, created_at in (
-        Comment.objects.filter(_among(Comment, "layer", chunk))
-        .order_by("created_at", "id")
-        .values_list("layer_id", "author__username", "text", "span_id", "created_at")
-    ):
-        comments[layer_id].append((author, body, span_id, created_at.isoformat()))
+def _build_batch(batch: Batch, project: Project) -> Iterator[LayerRecord]:
+    """The records of a batch, in order, from its rows."""
+    spans, events, comments = batch.spans, batch.events, batch.comments
+    slug, version = project.slug, project.schema.version
     for (
         layer_id,
         kind,
@@ -347,43 +255,48 @@ def _read_batch(
         source_url,
         published_on,
         metadata,
-    ) in rows:
-        yield _assemble(
-            project=project,
-            layer={
-                "document_id": _export_id(document_pk, external_id, checksum),
-                "document_pk": document_pk,
-                "title": title,
-                "text": text,
-                "language": language,
-                "direction": direction,
-                "source_url": source_url,
-                "published_on": published_on,
-                "metadata": metadata,
-                # AnnotationLayer.layer_name, on values.
-                "layer": owner if owner is not None else (name or kind),
-                "kind": kind,
-                "annotator": owner,
-                "status": status,
-            },
-            spans=spans.pop(layer_id, ()),
-            events=events.pop(layer_id, ()),
-            arguments=arguments,
-            comments=comments.pop(layer_id, ()),
-            orphaned_arguments=orphaned.get(layer_id, 0),
+    ) in batch.layers:
+        document_id = _export_id(document_pk, external_id, checksum)
+        layer_name = owner if owner is not None else (name or kind)  # AnnotationLayer.layer_name
+        ordered = spans.pop(layer_id, ())
+        for _layer, _trigger, start, _neg_end, _label, pk, end, span_text, _origin in ordered:
+            if text[start:end] != span_text:
+                raise _mismatch(document_id, layer_name, _Located(pk=pk, start=start, end=end))
+        ids = _span_ids(len(ordered))
+        records = [
+            SpanRecord(ids[n], pk, label, start, end, span_text, KINDS[is_trigger], origin)
+            for n, (_layer, is_trigger, start, _neg_end, label, pk, end, span_text, origin) in (
+                enumerate(ordered)
+            )
+        ]
+        entity_count = len(records)
+        while entity_count and ordered[entity_count - 1][1]:
+            entity_count -= 1
+        layer_events = events.pop(layer_id, ())
+        layer_comments = comments.pop(layer_id, ())
+        by_pk = {span.pk: span for span in records} if layer_events or layer_comments else {}
+        yield LayerRecord(
+            document_id=document_id,
+            document_pk=document_pk,
+            title=title,
+            text=text,
+            language=language,
+            direction=direction,
+            source_url=source_url,
+            published_on=_iso(published_on),
+            metadata=canonical(metadata) if metadata is not None else {},
+            project=slug,
+            schema_version=version,
+            layer=layer_name,
+            layer_kind=kind,
+            annotator=owner,
+            status=status,
+            entities=records[:entity_count],
+            triggers=records[entity_count:],
+            events=_event_records(layer_events, batch.arguments, by_pk) if layer_events else [],
+            comments=_comment_records(layer_comments, by_pk) if layer_comments else [],
+            orphaned_arguments=batch.orphaned.get(layer_id, 0),
         )
-
-
-def _batches(document_ids: list[int], batch_size: int) -> Iterator[tuple[int, int]]:
-    """(first, last) document id of each batch of about `batch_size` layers, in order;
-    `document_ids` has one entry per layer, sorted. A document's layers stay together."""
-    start = 0
-    while start < len(document_ids):
-        end = min(start + batch_size, len(document_ids))
-        while end < len(document_ids) and document_ids[end] == document_ids[end - 1]:
-            end += 1
-        yield document_ids[start], document_ids[end - 1]
-        start = end
 
 
 def iter_records(
@@ -397,12 +310,15 @@ def iter_records(
     whose stored text no longer matches its offsets."""
     layers = layers_queryset(project, layer, statuses)
     document_ids = list(layers.values_list("document_id", flat=True))
-    labels = _Labels.load(project)
+    labels = Labels.load(project)
     project.schema  # noqa: B018  (loaded once here, not inside the loop)
-    for first, last in _batches(document_ids, max(1, batch_size)):
-        yield from _read_batch(
-            layers.filter(document_id__gte=first, document_id__lte=last), project, labels
-        )
+
+    def read(documents: tuple[int, int]) -> Batch:
+        first, last = documents
+        return read_batch(layers.filter(document_id__gte=first, document_id__lte=last), labels)
+
+    for batch in read_ahead(read, list(batches(document_ids, max(1, batch_size)))):
+        yield from _build_batch(batch, project)
 
 
 def label_order(project: Project) -> dict[str, list[str]]:

@@ -2,7 +2,7 @@
 events in the deterministic order of FORMATS.md §0, fetched in batches so an export
 runs in constant memory and a constant number of queries per batch.
 
-The batches are read with `values_list` (plain tuples, no model instances): an export of
+The batches are read as plain tuples, no model instances (batches.py): an export of
 10,000 documents builds hundreds of thousands of spans, and model instances would cost
 most of the time (bench/bench_export.py)."""
 

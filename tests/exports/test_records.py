@@ -73,6 +73,34 @@ def test_iter_records_batches_give_the_same_records_as_one_batch(seed_gold, tric
     )
 
 
+@pytest.mark.django_db(transaction=True)
+def test_records_read_ahead_on_another_connection_equal_records_read_one_by_one(
+    seed_gold, tricky, headline, project, monkeypatch
+):
+    """Outside a transaction, on PostgreSQL, each next batch is read by a thread on its
+    own connection (batches.read_ahead); the records are the same as read in turn."""
+    import threading
+
+    from django.db import connection
+
+    from newsreview.exports import reading
+
+    threads = []
+    read_batch = reading.read_batch
+
+    def noting_the_thread(*args):
+        threads.append(threading.current_thread().name)
+        return read_batch(*args)
+
+    monkeypatch.setattr(reading, "read_batch", noting_the_thread)
+    ahead = list(iter_records(project, "all", batch_size=1))
+    if connection.vendor == "postgresql":
+        assert threads and all(name.startswith("export-read") for name in threads)
+    monkeypatch.setattr(reading, "read_ahead", lambda read, keys: map(read, keys))
+    assert ahead == list(iter_records(project, "all", batch_size=1))
+    assert len(ahead) == 4
+
+
 @pytest.mark.django_db
 def test_status_filter_and_layer_choice_select_layers(seed_gold, tricky, project):
     assert [r.document_id for r in iter_records(project, "gold", ["reviewed"])] == ["seed"]
