@@ -429,6 +429,23 @@ def test_label_key_with_nothing_selected_or_focused_asks_for_a_selection(
     assert label_of(span) == "PERS" and Span.objects.count() == 1
 
 
+def test_a_problem_message_never_moves_the_text(login, live_server, seed_document, annotator):
+    # A message from a request made after the page loaded (a refused key here; a failed
+    # background request alike) floats: the text under the user's pointer stays put.
+    text = seed_document.text
+    paris = text.index("باريس")
+    page = open_workspace(login, live_server, annotator, seed_document)
+    before = page.evaluate(CHAR_RECT, [paris])
+    page.mouse.click(*point_at(page, paris + 2))
+    page.keyboard.press("o")
+    page.wait_for_selector("#problems .problem")
+    assert page.evaluate(CHAR_RECT, [paris]) == before
+    # It can be read, and does not stand between the pointer and the text.
+    assert page.locator("#problems .problem").is_visible()
+    style = "getComputedStyle(document.getElementById('problems')).pointerEvents"
+    assert page.evaluate(style) == "none"
+
+
 def test_keyboard_focused_annotation_wins_over_a_text_selection(
     login, live_server, seed_document, annotator
 ):
