@@ -34,6 +34,7 @@ import json
 import os
 import random
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -614,6 +615,17 @@ def main() -> dict:
             "p50": round(percentile(acknowledged, 0.5), 1),
             "p95": round(percentile(acknowledged, 0.95), 1),
         },
+        # Where the time goes: each kind of request apart.
+        "latency_by_kind_ms": {
+            kind: {
+                "n": len(times),
+                "p50": round(percentile(times, 0.5), 1),
+                "p95": round(percentile(times, 0.95), 1),
+            }
+            for kind in sorted({r.kind for r in outside if r.kind != "login"})
+            if (times := [r.ms for r in outside if r.kind == kind and r.status == 200])
+        },
+        "client_cpu_s": round(resource.getrusage(resource.RUSAGE_SELF).ru_utime, 1),
         "errors": len(errors),
         "errors_by_kind": by_kind,
         "lost_writes": lost,
