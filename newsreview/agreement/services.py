@@ -17,18 +17,17 @@ from __future__ import annotations
 import gc
 import heapq
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
-from itertools import combinations, groupby, pairwise, repeat
+from itertools import combinations, groupby, repeat
 from typing import Any, NamedTuple, TypeVar
 
-from django.db import connection, connections
 from django.db.models import BooleanField, DateField, ExpressionWrapper, Q, QuerySet
 from django.db.models.functions import Cast, Coalesce
 
 from newsreview.annotations.models import AnnotationLayer, Argument, Span
+from newsreview.core.read_ahead import read_ahead
 from newsreview.documents.models import Document
 from newsreview.exports.span_tokens import SpanTokens
 from newsreview.projects.models import EntityType, EventType, Project, RoleType
@@ -265,26 +264,9 @@ def _chunks(ids: Sequence[int], size: int) -> Iterator[Sequence[int]]:
 def _read_ahead(
     read: Callable[[Sequence[int]], _T], chunks: list[Sequence[int]]
 ) -> Iterator[tuple[Sequence[int], _T]]:
-    """Each chunk with what `read` gives for it. On PostgreSQL outside a transaction the
-    next chunk is read by a thread (on its own connection) while the caller computes
-    this one, so the database's work and ours overlap (measured on a busy 2-core
-    machine: about 1 s of 13). Inside a transaction another connection would not see
-    its writes: then, and on SQLite, chunks are read one after the other."""
-    if connection.vendor != "postgresql" or connection.in_atomic_block or len(chunks) < 2:
-        for chunk in chunks:
-            yield chunk, read(chunk)
-        return
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="agreement-read") as pool:
-        try:
-            pending = pool.submit(read, chunks[0])
-            for current, following in pairwise(chunks):
-                data = pending.result()
-                pending = pool.submit(read, following)
-                yield current, data
-            yield chunks[-1], pending.result()
-        finally:
-            # The thread's connection is its own: closed there (the pool's one thread).
-            pool.submit(connections.close_all).result()
+    """Each chunk with what `read` gives for it, the next one read while the caller
+    computes this one (core.read_ahead)."""
+    return zip(chunks, read_ahead(read, chunks, name="agreement-read"), strict=True)
 
 
 def compute_agreement(

@@ -10,17 +10,17 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import groupby
 from operator import itemgetter
 from typing import Any, TypeVar
 
-from django.db import connection, connections
+from django.db import connection
 from django.db.models import BooleanField, Model, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from newsreview.annotations.models import AnnotationLayer, Comment
+from newsreview.core.read_ahead import read_ahead as core_read_ahead
 from newsreview.projects.models import EventType, Project, RoleType
 
 _T = TypeVar("_T")
@@ -202,23 +202,6 @@ def batches(document_ids: list[int], batch_size: int) -> Iterator[tuple[int, int
 
 
 def read_ahead(read: Callable[[_T], Batch], keys: list[_T]) -> Iterator[Batch]:
-    """`read(key)` for each key, in order. On PostgreSQL outside a transaction the next
-    batch is read by a thread (on its own connection) while the caller builds and writes
-    this one, so the database's work and ours overlap (it was about a quarter of an
-    export's time). Inside a transaction another connection would not see its writes:
-    then, and on SQLite, batches are read one after the other (as agreement does)."""
-    if connection.vendor != "postgresql" or connection.in_atomic_block or len(keys) < 2:
-        for key in keys:
-            yield read(key)
-        return
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="export-read") as pool:
-        try:
-            pending = pool.submit(read, keys[0])
-            for following in keys[1:]:
-                batch = pending.result()
-                pending = pool.submit(read, following)
-                yield batch
-            yield pending.result()
-        finally:
-            # The thread's connection is its own: closed there (the pool's one thread).
-            pool.submit(connections.close_all).result()
+    """`read(key)` for each key, the next batch read while this one is written
+    (core.read_ahead)."""
+    return core_read_ahead(read, keys, name="export-read")

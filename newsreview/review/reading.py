@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from django.db import connection
 
 from newsreview.annotations.models import AnnotationLayer, Event, Span
-from newsreview.core import rows
+from newsreview.core import rows as model_rows
 from newsreview.documents.models import Document
 from newsreview.projects.models import EntityType, EventType
 
@@ -45,7 +45,7 @@ def feeding_layers(document: Document) -> list[AnnotationLayer]:
     layer, user = AnnotationLayer, AnnotationLayer.owner.field.related_model
     feeding = ", ".join(["%s"] * len(FEEDING))
     sql = (
-        f"SELECT {rows.columns(layer, 'l')}, {rows.columns(user, 'u')} "  # noqa: S608 (names from the models)
+        f"SELECT {model_rows.columns(layer, 'l')}, {model_rows.columns(user, 'u')} "  # noqa: S608 (names from the models)
         f"FROM {layer._meta.db_table} l LEFT JOIN {user._meta.db_table} u ON u.id = l.owner_id "
         f"WHERE l.document_id = %s AND ((l.kind = %s AND l.status IN ({feeding})) "
         "OR l.kind = %s OR l.kind = %s) "
@@ -55,11 +55,11 @@ def feeding_layers(document: Document) -> list[AnnotationLayer]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         found = cursor.fetchall()
-    width = rows.width(layer)
+    width = model_rows.width(layer)
     layers = []
     for row in found:
-        item = rows.instance(layer, row[:width])
-        item.owner = rows.instance(user, row[width:]) if item.owner_id is not None else None
+        item = model_rows.instance(layer, row[:width])
+        item.owner = model_rows.instance(user, row[width:]) if item.owner_id is not None else None
         layers.append(item)
     return layers
 
