@@ -22,7 +22,7 @@ from newsreview.projects.models import NOTE_MAX, AttributeType, EventType, RoleT
 
 from .errors import AnnotationError
 from .models import AnnotationLayer, Argument, Event
-from .services import bump_version, check_role_allows, lock_layer, record_change, state_of
+from .services import check_role_allows, close_write, lock_layer, state_of
 
 # --- attributes -------------------------------------------------------------------------
 
@@ -109,8 +109,7 @@ def set_event_attribute(
         attributes[name] = value
     event.attributes = dict(sorted(attributes.items()))
     event.save(update_fields=["attributes"])
-    record_change(layer, by, "event.attributes", before, state_of(events=[event]))
-    bump_version(layer)
+    close_write(layer, by, "event.attributes", before, state_of(events=[event]))
     return event
 
 
@@ -161,8 +160,7 @@ def change_argument_role(
     before = state_of(arguments=[argument])
     argument.role = new_role
     argument.save(update_fields=["role"])
-    record_change(layer, by, "argument.update", before, state_of(arguments=[argument]))
-    bump_version(layer)
+    close_write(layer, by, "argument.update", before, state_of(arguments=[argument]))
     return argument
 
 

@@ -11,7 +11,7 @@ from newsreview.projects.models import RoleType
 from ..errors import AnnotationError
 from ..models import AnnotationLayer, Argument, Event, Span
 from .checks import check_role_allows, span_of
-from .layers import bump_version, lock_layer, record_change
+from .layers import close_write, lock_layer
 from .state import state_of
 
 
@@ -60,8 +60,7 @@ def add_argument(
             % {"role": role.name, "key": role.key},
         )
     argument = Argument.objects.create(event=event, role=role, span=span)
-    record_change(layer, by, "argument.add", None, state_of(arguments=[argument]))
-    bump_version(layer)
+    close_write(layer, by, "argument.add", None, state_of(arguments=[argument]))
     return argument
 
 
@@ -81,5 +80,4 @@ def delete_argument(
         raise AnnotationError("not_found", _("That argument no longer exists.")) from None
     before = state_of(arguments=[argument])
     argument.delete()
-    record_change(layer, by, "argument.delete", before, None)
-    bump_version(layer)
+    close_write(layer, by, "argument.delete", before, None)

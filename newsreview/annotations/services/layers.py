@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import connection
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from newsreview.accounts.models import User
+from newsreview.core import rows, writes
 from newsreview.documents.models import Document
 from newsreview.projects.models import EntityType, EventType
 
@@ -77,7 +80,7 @@ def lock_layer(
     if document is not None and Document.project.is_cached(document):
         # The caller holds the document and its project already (the workspace's views
         # fetch them through the user's scope): lock the layer row alone, the hot path.
-        locked = AnnotationLayer.objects.select_for_update().get(pk=layer.pk)
+        locked = _locked_row(layer.pk)
         locked.document = document
     else:
         locked = (
@@ -86,6 +89,21 @@ def lock_layer(
             .get(pk=layer.pk)
         )
     return _lockable(locked, version, editing)
+
+
+def _locked_row(layer_id: int) -> AnnotationLayer:
+    # Hand-written: every workspace write starts here (core/writes.py says why).
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    sql = (
+        f"SELECT {rows.columns(AnnotationLayer, 'l')} "  # noqa: S608
+        f"FROM {AnnotationLayer._meta.db_table} l WHERE l.id = %s{lock}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [layer_id])
+        row = cursor.fetchone()
+    if row is None:
+        raise AnnotationLayer.DoesNotExist("The layer no longer exists.")
+    return rows.instance(AnnotationLayer, row)
 
 
 def lock_named_layer(
@@ -129,6 +147,53 @@ def bump_version(layer: AnnotationLayer) -> None:
         layer.status = AnnotationLayer.Status.IN_PROGRESS
         fields.append("status")
     layer.save(update_fields=fields)
+
+
+def close_write(
+    layer: AnnotationLayer, by: User | None, action: str, before: Any, after: Any
+) -> None:
+    """record_change and bump_version, as every write of the workspace ends: the three
+    statements in one round trip (core/writes.py), the layer's version bumped in memory
+    as on disk."""
+    statements: list[writes.Statement] = []
+    if action in UNDOABLE and by is not None:
+        statements.append((_END_REDO_SQL, [layer.pk, by.pk]))
+    now = timezone.now()
+    change = {
+        "document": layer.document_id,
+        "layer": layer.pk,
+        "user": by.pk if by is not None else None,
+        "action": action,
+        "before": before,
+        "after": after,
+        "is_undone": False,
+        "is_redoable": False,
+        "created_at": now,
+    }
+    statements.append((_insert_change_sql(), writes.prepared(Change, change)))
+    layer.version += 1
+    layer.updated_at = now
+    if layer.status == AnnotationLayer.Status.NEW:
+        layer.status = AnnotationLayer.Status.IN_PROGRESS
+    bump = {"version": layer.version, "updated_at": now, "status": layer.status}
+    statements.append((_BUMP_SQL, [*writes.prepared(AnnotationLayer, bump), layer.pk]))
+    writes.run_together(statements)
+
+
+_END_REDO_SQL = (
+    f"UPDATE {Change._meta.db_table} SET is_redoable = FALSE "  # noqa: S608
+    "WHERE layer_id = %s AND user_id = %s AND is_redoable"
+)
+_BUMP_SQL = (
+    f"UPDATE {AnnotationLayer._meta.db_table} "  # noqa: S608
+    "SET version = %s, updated_at = %s, status = %s WHERE id = %s"
+)
+
+
+def _insert_change_sql() -> str:
+    # Nothing reads the audit row's id here: no RETURNING.
+    names = ("document", "layer", "user", "action", "before", "after")
+    return writes.insert_sql(Change, (*names, "is_undone", "is_redoable", "created_at"), False)
 
 
 def record_change(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from newsreview.accounts.models import User
+from newsreview.core import writes
 from newsreview.projects.models import EntityType, EventType
 
 from ..errors import AnnotationError
@@ -17,10 +19,12 @@ from .checks import (
     check_role_allows,
     check_single_line,
     check_trimmed,
+    duplicate_error,
     resolve_label,
+    resolve_new_label,
     span_of,
 )
-from .layers import Label, bump_version, lock_layer, record_change
+from .layers import Label, close_write, lock_layer
 from .state import span_closure, state_of
 
 
@@ -39,7 +43,11 @@ def add_span(
     the server never trusts it, it only compares it with the stored text.
     An event type label also creates the event whose trigger the span is."""
     layer = lock_layer(layer, version, editing=True)
-    label = resolve_label(layer, label) if isinstance(label, str) else label
+    duplicate = None  # not known yet
+    if isinstance(label, str) and type(start) is int and type(end) is int:
+        label, duplicate = resolve_new_label(layer, label, start, end)
+    elif isinstance(label, str):
+        label = resolve_label(layer, label)
     check_label(layer, label)
     document_text = layer.document.text
     check_offsets(document_text, start, end)
@@ -49,20 +57,53 @@ def add_span(
             "text_mismatch",
             _("The selected text does not match the document. Reload the page and select again."),
         )
-    check_duplicate(layer, start, end, label)
+    if duplicate is None:
+        check_duplicate(layer, start, end, label)
+    elif duplicate:
+        raise duplicate_error(label)
     is_event = isinstance(label, EventType)
-    span = Span.objects.create(
+    span = _insert_span(layer, start, end, document_text[start:end], label, by, is_event)
+    events = [Event.objects.create(layer=layer, trigger=span, event_type=label)] if is_event else []
+    close_write(layer, by, "span.add", None, state_of([span], events))
+    return span
+
+
+def _insert_span(
+    layer: AnnotationLayer,
+    start: int,
+    end: int,
+    text: str,
+    label: Label,
+    by: User | None,
+    is_event: bool,
+) -> Span:
+    # Span.objects.create, by hand (core/writes.py): the hot path of the workspace.
+    now = timezone.now()
+    values = {
+        "layer": layer.pk,
+        "start": start,
+        "end": end,
+        "entity_type": None if is_event else label.pk,
+        "event_type": label.pk if is_event else None,
+        "text": text,
+        "created_by": by.pk if by is not None else None,
+        "created_at": now,
+        "origin": "",
+    }
+    span = Span(
+        id=writes.insert(Span, values),
         layer=layer,
         start=start,
         end=end,
-        text=document_text[start:end],
-        created_by=by,
         entity_type=None if is_event else label,
         event_type=label if is_event else None,
+        text=text,
+        created_by=by,
+        created_at=now,
+        origin="",
     )
-    events = [Event.objects.create(layer=layer, trigger=span, event_type=label)] if is_event else []
-    record_change(layer, by, "span.add", None, state_of([span], events))
-    bump_version(layer)
+    span._state.adding = False
+    span._state.db = DEFAULT_DB_ALIAS
     return span
 
 
@@ -120,8 +161,7 @@ def add_spans(
         for span in spans
         if span.event_type is not None
     )
-    record_change(layer, by, "span.add_batch", None, state_of(spans, events))
-    bump_version(layer)
+    close_write(layer, by, "span.add_batch", None, state_of(spans, events))
     return spans
 
 
@@ -180,8 +220,7 @@ def update_span(
     span.start, span.end = new_start, new_end
     span.text = document_text[new_start:new_end]
     span.save()
-    record_change(layer, by, "span.update", before, span_closure(span))
-    bump_version(layer)
+    close_write(layer, by, "span.update", before, span_closure(span))
     return span
 
 
@@ -194,5 +233,4 @@ def delete_span(
     span = span_of(layer, span)
     before = span_closure(span)
     span.delete()
-    record_change(layer, by, "span.delete", before, None)
-    bump_version(layer)
+    close_write(layer, by, "span.delete", before, None)
