@@ -164,3 +164,30 @@ def test_sqlite_has_nothing_pending(project):
     assert indexing.pending_count(project.pk) == 0
     assert indexing.index_pending() == 0
     assert len(found(project, "مسئولين")) == 1
+
+
+@needs_postgresql
+def test_the_index_documents_command_indexes_what_an_import_left_pending(
+    project, queued_tasks, big_import
+):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    assert run_import(project, TEXTS).saved
+    assert indexing.pending_count(project.pk) == 3
+    out = StringIO()
+    call_command("index_documents", "--batch-size", "2", stdout=out)
+    assert out.getvalue().strip() == "indexed 3 pending documents"
+    assert indexing.pending_count(project.pk) == 0
+    assert all(columns(d)[1] for d in Document.objects.filter(project=project))
+    out = StringIO()
+    call_command("index_documents", stdout=out)  # nothing left: nothing done
+    assert out.getvalue().strip() == "indexed 0 pending documents"
+
+
+def test_the_index_documents_command_refuses_an_empty_batch():
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="at least 1"):
+        call_command("index_documents", "--batch-size", "0")
