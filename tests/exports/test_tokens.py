@@ -10,10 +10,10 @@ import spacy
 
 from newsreview.annotations import services as annotate
 from newsreview.documents.services import create_document
+from newsreview.exports.left_out import problems
 from newsreview.exports.reading import iter_records
 from newsreview.exports.records import SpanRecord
 from newsreview.exports.tokens import (
-    problems,
     select_levels,
     split_at,
     tokenise,

@@ -17,8 +17,9 @@ from django.utils.translation import gettext_noop
 
 from newsreview.projects.models import Project
 
+from ..left_out import LeftOutTally, problems
 from ..records import ExportError, LayerRecord
-from ..tokens import ALIGN_CHOICES, LeftOutTally, Tokenised, problems, tokenise
+from ..tokens import ALIGN_CHOICES, Tokenised, tokenise
 
 KEY = "conll"
 LABEL = gettext_noop("CoNLL IOB2 (token per line)")

@@ -12,8 +12,8 @@ from django.utils.translation import gettext_noop
 
 from newsreview.projects.models import Project
 
+from ..left_out import LeftOutTally
 from ..records import LayerRecord
-from ..tokens import LeftOutTally
 
 KEY = "csv"
 LABEL = gettext_noop("CSV (one row per span)")

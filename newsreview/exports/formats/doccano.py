@@ -22,8 +22,8 @@ from django.utils.translation import gettext_noop
 from newsreview.annotations.offsets import utf16_converter
 from newsreview.projects.models import Project
 
+from ..left_out import comment_tally
 from ..records import LayerRecord
-from ..tokens import comment_tally
 
 KEY = "doccano"
 LABEL = gettext_noop("doccano JSONL")

@@ -20,9 +20,10 @@ from django.utils.translation import gettext_noop
 
 from newsreview.projects.models import Project
 
+from ..left_out import LeftOutTally, problems
 from ..reading import label_order
 from ..records import ExportError, LayerRecord
-from ..tokens import LeftOutTally, problems, tokenise
+from ..tokens import tokenise
 
 KEY = "hf"
 LABEL = gettext_noop("Hugging Face datasets (JSON Lines + dataset_info.json)")

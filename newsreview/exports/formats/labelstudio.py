@@ -13,9 +13,9 @@ from django.utils.translation import gettext_noop
 
 from newsreview.projects.models import Project
 
+from ..left_out import comment_tally
 from ..reading import label_order, roles_by_event
 from ..records import LayerRecord
-from ..tokens import comment_tally
 
 KEY = "labelstudio"
 LABEL = gettext_noop("Label Studio JSON")

@@ -42,8 +42,9 @@ from django.utils.translation import gettext_noop
 
 from newsreview.projects.models import Project
 
+from ..left_out import describe
 from ..records import ExportError, LayerRecord, SpanRecord
-from ..tokens import Tokenised, describe, tokenise
+from ..tokens import Tokenised, tokenise
 from .spacy_tables import BASE_NORMS
 from .spacy_tables import IDS as SYMBOL_IDS
 
