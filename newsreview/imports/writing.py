@@ -36,6 +36,7 @@ from newsreview.documents.indexing import (
 from newsreview.documents.models import Document
 from newsreview.projects.models import Project
 
+from . import references
 from .results import ImportResult, Progress
 from .validation import PlannedDocument, PlannedLayer
 
@@ -70,6 +71,13 @@ def write(
         format_name=result.format,
         use_copy=connection.vendor == "postgresql",
     )
+    role_before = (
+        references.check_once(
+            project=project, planned=planned, user_ids=[*user_ids.values(), writer.by_id]
+        )
+        if writer.use_copy
+        else None
+    )
     done = 0
     for offset in range(0, len(planned), CHUNK_DOCUMENTS):
         chunk = planned[offset : offset + CHUNK_DOCUMENTS]
@@ -77,6 +85,9 @@ def write(
         done += len(chunk)
         if progress:
             progress("write", done, len(planned))
+    if role_before is not None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('session_replication_role', %s, true)", [role_before])
     if writer.use_copy:
         if len(planned) <= INDEX_AT_ONCE_UP_TO:
             index_pending(ids=[p.document.pk for p in planned])
