@@ -10,6 +10,10 @@ from newsreview.projects.models import EntityType, EventType, Project, RoleType
 
 from .validation import PlannedDocument
 
+# The models whose rows an import refers to without creating them. A test holds this to
+# the foreign keys of the tables the import writes: a new one must be checked here too.
+REFERRED = (Project, EntityType, EventType, RoleType, User)
+
 
 def check_once(
     *, project: Project, planned: list[PlannedDocument], user_ids: list[int | None]

@@ -75,6 +75,18 @@ def restore(path) -> object:
     call_command("import_documents", str(path), "--project", "news", "--create-project")
 
 
+def test_every_row_an_import_refers_to_without_creating_it_is_checked():
+    from newsreview.imports.references import REFERRED
+
+    targets = {
+        field.related_model
+        for model in IMPORTED
+        for field in model._meta.concrete_fields
+        if isinstance(field, ForeignKey)
+    }
+    assert targets - set(IMPORTED) == set(REFERRED)
+
+
 def test_an_import_checks_references_once_and_leaves_none_dangling(exported):
     path, before = exported
     with CaptureQueriesContext(connection) as sent:
