@@ -17,7 +17,7 @@ queued in the import's own transaction. That work was most of the database's tim
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -263,22 +263,25 @@ class _Writer:
         )
         new_span_ids = iter(_next_ids(Span, span_total))
         new_event_ids = iter(_next_ids(Event, event_total))
-        span_rows: list[tuple[Any, ...]] = []
         event_rows: list[tuple[Any, ...]] = []
         argument_rows: list[tuple[Any, ...]] = []
         span_ids: list[dict[str, int]] = []
         event_ids: list[dict[str, int]] = []
-        for layer, planned in layers:
-            text = layer.document.text
-            created_by = self._created_by(layer)
-            layer_id = layer.pk
-            by_key: dict[str, int] = {}
-            by_trigger: dict[str, int] = {}
-            for key, start, end, entity_id, event_id in planned.spans:
-                span_id = next(new_span_ids)
-                by_key[key] = span_id
-                span_rows.append(
-                    (
+
+        def span_rows() -> Iterator[tuple[Any, ...]]:
+            # Built as COPY sends them: the database stores each batch of rows while the
+            # next is built. Events and arguments are collected on the way.
+            for layer, planned in layers:
+                text = layer.document.text
+                created_by = self._created_by(layer)
+                layer_id = layer.pk
+                by_key: dict[str, int] = {}
+                by_trigger: dict[str, int] = {}
+                origins = planned.origins
+                for key, start, end, entity_id, event_id in planned.spans:
+                    span_id = next(new_span_ids)
+                    by_key[key] = span_id
+                    yield (
                         span_id,
                         layer_id,
                         start,
@@ -288,26 +291,26 @@ class _Writer:
                         text[start:end],
                         created_by,
                         now,
-                        planned.origins.get(key, ""),
+                        origins.get(key, ""),
                     )
-                )
-                if event_id is not None:
-                    event_pk = next(new_event_ids)
-                    by_trigger[key] = event_pk
-                    event_rows.append(
-                        (
-                            event_pk,
-                            layer_id,
-                            span_id,
-                            event_id,
-                            Jsonb(planned.attributes.get(key, {})),
-                            now,
+                    if event_id is not None:
+                        event_pk = next(new_event_ids)
+                        by_trigger[key] = event_pk
+                        event_rows.append(
+                            (
+                                event_pk,
+                                layer_id,
+                                span_id,
+                                event_id,
+                                Jsonb(planned.attributes.get(key, {})),
+                                now,
+                            )
                         )
-                    )
-            for trigger, entity, role_id in planned.arguments:
-                argument_rows.append((by_trigger[trigger], role_id, by_key[entity]))
-            span_ids.append(by_key)
-            event_ids.append(by_trigger)
+                for trigger, entity, role_id in planned.arguments:
+                    argument_rows.append((by_trigger[trigger], role_id, by_key[entity]))
+                span_ids.append(by_key)
+                event_ids.append(by_trigger)
+
         _copy(
             Span,
             (
@@ -322,7 +325,7 @@ class _Writer:
                 "created_at",
                 "origin",
             ),
-            span_rows,
+            span_rows(),
         )
         _copy(
             Event,
