@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from django.db import connection, connections, models
@@ -45,6 +46,62 @@ BATCH_SIZE = 2000
 CHUNK_DOCUMENTS = 1000
 
 
+class BatchWriter:
+    """Writes a validated import chunk by chunk, inside the caller's transaction:
+    `write_chunk` for each chunk of documents, in order, then `finish`."""
+
+    def __init__(self, *, project: Project, by: User | None, format_name: str) -> None:
+        self.user_ids: dict[str, int] = {}
+        # Named by the file and not found (validation allowed it): created, inactive.
+        self.created_users: set[str] = set()
+        self.document_ids: list[int] = []
+        self.rows = _Writer(
+            user_ids=self.user_ids,
+            by_id=by.pk if by is not None else None,
+            format_name=format_name,
+            use_copy=connection.vendor == "postgresql",
+        )
+        self.checks = references.OnceChecks(project) if self.rows.use_copy else None
+        self.begun = False
+
+    def write_chunk(self, chunk: list[PlannedDocument]) -> None:
+        if not self.begun and self.checks is not None:
+            self.checks.begin()
+        self.begun = True
+        self._resolve_users(chunk)
+        if self.checks is not None:
+            self.checks.chunk(chunk, [*self.user_ids.values(), self.rows.by_id])
+        self.rows.write_chunk(chunk)
+        self.document_ids.extend(p.document.pk for p in chunk)
+
+    def _resolve_users(self, chunk: list[PlannedDocument]) -> None:
+        names = {
+            name
+            for p in chunk
+            for layer in p.layers
+            for name in [layer.owner, *(c[1] for c in layer.comments)]
+            if name and name not in self.user_ids
+        }
+        if not names:
+            return
+        self.user_ids.update(User.objects.filter(username__in=names).values_list("username", "id"))
+        for username in sorted(names - set(self.user_ids)):
+            self.user_ids[username] = _create_inactive_user(username)
+            self.created_users.add(username)
+
+    def finish(self) -> None:
+        """After the last chunk: the per-row triggers back on, and the documents indexed
+        for search (at once for a small import, else by a background task)."""
+        if self.checks is not None:
+            self.checks.end()
+        if self.rows.use_copy:
+            if len(self.document_ids) <= INDEX_AT_ONCE_UP_TO:
+                index_pending(ids=self.document_ids)
+            else:
+                # Queued in this transaction: the task exists exactly when the documents do.
+                index_pending_documents.enqueue()
+
+
 def write(
     *,
     project: Project,
@@ -54,46 +111,15 @@ def write(
     progress: Progress | None,
 ) -> None:
     """Create everything `planned` describes; the caller holds the transaction."""
-    usernames = {
-        name
-        for p in planned
-        for layer in p.layers
-        for name in [layer.owner, *(c[1] for c in layer.comments)]
-        if name
-    }
-    user_ids = dict(User.objects.filter(username__in=usernames).values_list("username", "id"))
-    for username in result.users_to_create:
-        if username not in user_ids:
-            user_ids[username] = _create_inactive_user(username)
-    writer = _Writer(
-        user_ids=user_ids,
-        by_id=by.pk if by is not None else None,
-        format_name=result.format,
-        use_copy=connection.vendor == "postgresql",
-    )
-    role_before = (
-        references.check_once(
-            project=project, planned=planned, user_ids=[*user_ids.values(), writer.by_id]
-        )
-        if writer.use_copy
-        else None
-    )
+    batch = BatchWriter(project=project, by=by, format_name=result.format)
     done = 0
     for offset in range(0, len(planned), CHUNK_DOCUMENTS):
         chunk = planned[offset : offset + CHUNK_DOCUMENTS]
-        writer.write_chunk(chunk)
+        batch.write_chunk(chunk)
         done += len(chunk)
         if progress:
             progress("write", done, len(planned))
-    if role_before is not None:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('session_replication_role', %s, true)", [role_before])
-    if writer.use_copy:
-        if len(planned) <= INDEX_AT_ONCE_UP_TO:
-            index_pending(ids=[p.document.pk for p in planned])
-        else:
-            # Queued in this transaction: the task exists exactly when the documents do.
-            index_pending_documents.enqueue()
+    batch.finish()
 
 
 def _create_inactive_user(username: str) -> int:
@@ -340,16 +366,21 @@ def _next_ids(model: type[Model], count: int) -> list[int]:
     """`count` fresh ids from the table's own sequence (safe with concurrent writers)."""
     if not count:
         return []
-    table = model._meta.db_table
     with connection.cursor() as cursor:
-        # The sequence is looked up once: in the select list, pg_get_serial_sequence ran
-        # for every row, two thirds of the import's id time (bench/bench_import.py).
-        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
-        sequence = cursor.fetchone()[0]
         cursor.execute(
-            "SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [sequence, count]
+            "SELECT nextval(%s::regclass) FROM generate_series(1, %s)",
+            [_sequence(connection.alias, model._meta.db_table), count],
         )
         return [row[0] for row in cursor.fetchall()]
+
+
+@cache
+def _sequence(alias: str, table: str) -> str:
+    # Looked up once per process: in nextval's argument, pg_get_serial_sequence ran for
+    # every id, two thirds of the import's id time (bench/bench_import.py).
+    with connections[alias].cursor() as cursor:
+        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+        return cursor.fetchone()[0]
 
 
 def _copy(
