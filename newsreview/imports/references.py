@@ -8,7 +8,7 @@ the import's transaction (`session_replication_role = replica`: the database rol
 be a superuser, or on PostgreSQL 15 and later be granted it with `GRANT SET ON PARAMETER
 session_replication_role TO …`; otherwise nothing changes and PostgreSQL checks every row
 at COMMIT, as for any write). `OnceChecks.lock` then looks up and key-share locks, once
-each, the rows a chunk refers to: what the triggers would have done, so a concurrent
+each, the rows the import refers to: what the triggers would have done, so a concurrent
 delete of a label or a user still waits for the import and then finds it referred to,
 and a row deleted since validation refuses the import.
 
@@ -56,12 +56,12 @@ class OnceChecks:
         self.lock(Project, [self.project.pk])
         return True
 
-    def chunk(self, chunk: list[PlannedDocument], user_ids: Iterable[int | None]) -> None:
-        """Lock what `chunk` refers to (labels, roles, users) and earlier chunks did not."""
+    def refer(self, planned: list[PlannedDocument], user_ids: Iterable[int | None]) -> None:
+        """Lock what `planned` refers to (labels, roles, users), unless locked already."""
         if self.role_before is None:
             return
         entity_ids, event_ids, role_ids = set(), set(), set()
-        for planned_document in chunk:
+        for planned_document in planned:
             for layer in planned_document.layers:
                 for _key, _start, _end, entity_id, event_id in layer.spans:
                     if entity_id is not None:
