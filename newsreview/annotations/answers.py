@@ -18,38 +18,38 @@ from .context import LabelRef, SpanRow, span_view
 from .models import AnnotationLayer, Span
 from .rendering import ListItem, chunk_bounds, chunks_touching, render_chunk, render_span_list
 
-# The hot path's two reads, hand-written: compiling their ORM queries cost more CPU than
-# the database spent answering them (bench/bench_annotate.py). Names come from the models.
+# The hot path's read, hand-written: compiling ORM queries cost more CPU than the database
+# spent answering them (bench/bench_annotate.py). One statement, one round trip: the
+# layer's span count and the first span at or after the chunks (one row), joined to the
+# touched chunks' spans with their labels' fields (none: one row of NULLs). Names come
+# from the models.
 _SPAN, _ENTITY, _EVENT = (m._meta.db_table for m in (Span, EntityType, EventType))
 _CHUNK_SQL = (
-    'SELECT s.id, s.start, s."end", s.text, s.entity_type_id, s.event_type_id, '  # noqa: S608
-    "e.key, e.colour, e.name_en, e.name_ar, v.key, v.colour, v.name_en, v.name_ar "
-    f"FROM {_SPAN} s LEFT JOIN {_ENTITY} e ON e.id = s.entity_type_id "
+    "SELECT c.total, c.following, "  # noqa: S608
+    's.id, s.start, s."end", s.text, s.entity_type_id, s.event_type_id, '
+    "s.e_key, s.e_colour, s.e_en, s.e_ar, s.v_key, s.v_colour, s.v_en, s.v_ar "
+    f"FROM (SELECT (SELECT COUNT(*) FROM {_SPAN} WHERE layer_id = %s) AS total, "
+    f"(SELECT id FROM {_SPAN} WHERE layer_id = %s AND start >= %s "
+    'ORDER BY start, "end" DESC, id LIMIT 1) AS following) c '
+    'LEFT JOIN (SELECT s.id, s.start, s."end", s.text, s.entity_type_id, '
+    "s.event_type_id, e.key AS e_key, e.colour AS e_colour, e.name_en AS e_en, "
+    "e.name_ar AS e_ar, v.key AS v_key, v.colour AS v_colour, v.name_en AS v_en, "
+    f"v.name_ar AS v_ar FROM {_SPAN} s LEFT JOIN {_ENTITY} e ON e.id = s.entity_type_id "
     f"LEFT JOIN {_EVENT} v ON v.id = s.event_type_id "
-    'WHERE s.layer_id = %s AND s.start < %s AND s."end" > %s '
+    'WHERE s.layer_id = %s AND s.start < %s AND s."end" > %s) s ON 1 = 1 '
     'ORDER BY s.start, s."end" DESC, s.id'
 )
-_COUNT_SQL = (
-    f"SELECT (SELECT COUNT(*) FROM {_SPAN} WHERE layer_id = %s), "  # noqa: S608
-    f"(SELECT id FROM {_SPAN} WHERE layer_id = %s AND start >= %s "
-    'ORDER BY start, "end" DESC, id LIMIT 1)'
-)
 
 
-def _chunk_rows(layer_id: int, lo: int, hi: int) -> list[tuple]:
+def _chunk_read(layer_id: int, lo: int, hi: int) -> tuple[list[tuple], int, int | None]:
     """The spans of `layer_id` overlapping [lo, hi) with their labels' fields, in text
-    order, as tuples."""
+    order, as tuples; the layer's number of spans; the first span (in text order) at or
+    after `hi`."""
     with connection.cursor() as cursor:
-        cursor.execute(_CHUNK_SQL, [layer_id, hi, lo])
-        return cursor.fetchall()
-
-
-def _count_and_following(layer_id: int, hi: int) -> tuple[int, int | None]:
-    """The layer's number of spans, and the first span (in text order) at or after `hi`."""
-    with connection.cursor() as cursor:
-        cursor.execute(_COUNT_SQL, [layer_id, layer_id, hi])
-        count, following = cursor.fetchone()
-    return count, following
+        cursor.execute(_CHUNK_SQL, [layer_id, layer_id, hi, layer_id, hi, lo])
+        found = cursor.fetchall()
+    count, following = found[0][:2]
+    return [row[2:] for row in found if row[2] is not None], count, following
 
 
 def span_added_context(
@@ -91,6 +91,7 @@ def span_changed_context(
     # The few spans of the touched chunks, with their labels' fields in the same query, as
     # tuples: model instances cost more than the rest of this answer (bench_annotate).
     arabic = (get_language() or "").startswith("ar")
+    chunk_rows, span_count, following = _chunk_read(layer.pk, lo, hi)
     rows = [
         SpanRow(
             pk,
@@ -120,7 +121,7 @@ def span_changed_context(
             event_colour,
             event_en,
             event_ar,
-        ) in _chunk_rows(layer.pk, lo, hi)
+        ) in chunk_rows
     ]
     views = [span_view(r, r.label.name) for r in rows]
     selected = span_id if present else None
@@ -133,7 +134,7 @@ def span_changed_context(
         "chunks": mark_safe(chunks),  # noqa: S308  (render_chunk escapes every value)
         "removed_item": None if is_new else span_id,
     }
-    context["span_count"], following = _count_and_following(layer.pk, hi)
+    context["span_count"] = span_count
     row = next((r for r in rows if r.pk == span_id), None) if present else None
     if row is None:
         return context

@@ -312,7 +312,17 @@ class Change(models.Model):
     class Meta:
         ordering = ["-id"]
         verbose_name = _("change")
-        indexes = [models.Index(fields=["layer", "user", "-id"], name="change_layer_user_idx")]
+        indexes = [
+            models.Index(fields=["layer", "user", "-id"], name="change_layer_user_idx"),
+            # Every write ends the writer's redo chain (services.close_write) and redo looks
+            # for its start: the few redoable rows, found without reading the layer's
+            # whole history, which grows all day.
+            models.Index(
+                fields=["layer", "user", "id"],
+                condition=Q(is_redoable=True),
+                name="change_redoable_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.action} by {self.user} at {self.created_at:%Y-%m-%d %H:%M}"
