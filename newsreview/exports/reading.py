@@ -46,17 +46,6 @@ def _mismatch(document: str, layer: str, span: Any) -> ExportError:
 # --- building records ----------------------------------------------------------------------
 
 
-# A span as read: (start, -end, label, is_trigger, pk, end, text). Plain tuples sort
-# fastest, and their first three fields are the export order of FORMATS.md §0.
-RawSpan = tuple[int, int, str, bool, int, int, str, str]
-
-
-def _raw(
-    pk: int, start: int, end: int, text: str, label: str, is_trigger: bool, origin: str = ""
-) -> RawSpan:
-    return (start, -end, label, is_trigger, pk, end, text, origin)
-
-
 def canonical(value: Any) -> Any:
     """`value` with every object's keys sorted. PostgreSQL's jsonb reorders keys and
     SQLite keeps them as written, so without this the same data would export differently
@@ -72,7 +61,7 @@ def _iso(value: date | datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-KINDS = ("entity", "trigger")  # by RawSpan's is_trigger
+KINDS = ("entity", "trigger")  # by a span row's is_trigger
 _SPAN_IDS: list[str] = []
 
 
@@ -81,60 +70,6 @@ def _span_ids(count: int) -> list[str]:
     if len(_SPAN_IDS) < count:
         _SPAN_IDS.extend(f"e{n}" for n in range(len(_SPAN_IDS) + 1, count + 1))
     return _SPAN_IDS
-
-
-def _assemble(
-    *,
-    project: Project,
-    layer: dict[str, Any],
-    spans: Iterable[RawSpan],
-    events: Iterable[tuple[int, int, str, dict[str, Any]]],  # pk, trigger pk, type, attrs
-    arguments: dict[int, list[tuple[int, int, str, int]]],  # event pk → (pk, order, key, span)
-    comments: Iterable[tuple[str | None, str, int | None, str]],  # author, text, span, at
-    orphaned_arguments: int = 0,
-) -> LayerRecord:
-    """The one place where a record is put together (both read paths end here)."""
-    text = layer["text"]
-    ordered = sorted(spans)
-    for start, _neg_end, _label, _is_trigger, pk, end, span_text, _origin in ordered:
-        if text[start:end] != span_text:
-            raise _mismatch(
-                layer["document_id"], layer["layer"], _Located(pk=pk, start=start, end=end)
-            )
-    # Entities are numbered first, then triggers, each group in text order.
-    entity_count = sum(1 for span in ordered if not span[3])
-    if entity_count < len(ordered):
-        ordered = [s for s in ordered if not s[3]] + [s for s in ordered if s[3]]
-    ids = _span_ids(len(ordered))
-    records = [
-        SpanRecord(ids[n], pk, label, start, end, span_text, KINDS[is_trigger], origin)
-        for n, (start, _neg_end, label, is_trigger, pk, end, span_text, origin) in enumerate(
-            ordered
-        )
-    ]
-    by_pk = {span.pk: span for span in records}
-    return LayerRecord(
-        document_id=layer["document_id"],
-        document_pk=layer["document_pk"],
-        title=layer["title"],
-        text=text,
-        language=layer["language"],
-        direction=layer["direction"],
-        source_url=layer["source_url"],
-        published_on=_iso(layer["published_on"]),
-        metadata=canonical(layer["metadata"]) if layer["metadata"] is not None else {},
-        project=project.slug,
-        schema_version=project.schema.version,
-        layer=layer["layer"],
-        layer_kind=layer["kind"],
-        annotator=layer["annotator"],
-        status=layer["status"],
-        entities=records[:entity_count],
-        triggers=records[entity_count:],
-        events=_event_records(events, arguments, by_pk),
-        comments=_comment_records(comments, by_pk),
-        orphaned_arguments=orphaned_arguments,
-    )
 
 
 _EVENT_IDS: list[str] = []
@@ -190,13 +125,14 @@ def _export_id(pk: int, external_id: str, checksum: str) -> str:
 
 
 def build_record(layer: AnnotationLayer, project: Project) -> LayerRecord:
-    """One record from a layer whose spans, events and comments are prefetched (or not:
-    this path is for single layers; `iter_records` is the fast one)."""
+    """One record from a layer's model instances (prefetched or not): the rows
+    batches.read_batch would read for it, built into a record by the same code. For
+    single layers; `iter_records` is the fast path, and the tests hold it to this one."""
     document = layer.document
-    spans = [
-        _raw(s.pk, s.start, s.end, s.text, s.label_key, s.is_trigger, s.origin)
+    spans = sorted(
+        (layer.pk, s.is_trigger, s.start, -s.end, s.label_key, s.pk, s.end, s.text, s.origin)
         for s in layer.spans.all()
-    ]
+    )
     events = [(e.pk, e.trigger_id, e.event_type.key, e.attributes) for e in layer.events.all()]
     arguments: dict[int, list[tuple[int, int, str, int]]] = defaultdict(list)
     orphaned = 0
@@ -210,33 +146,38 @@ def build_record(layer: AnnotationLayer, project: Project) -> LayerRecord:
         (c.author.username if c.author else None, c.text, c.span_id, c.created_at.isoformat())
         for c in layer.comments.all()
     ]
-    return _assemble(
-        project=project,
-        layer={
-            "document_id": document.export_id,
-            "document_pk": document.pk,
-            "title": document.title,
-            "text": document.text,
-            "language": document.language,
-            "direction": document.direction,
-            "source_url": document.source_url,
-            "published_on": document.published_on,
-            "metadata": document.metadata,
-            "layer": layer.layer_name,
-            "kind": layer.kind,
-            "annotator": layer.owner.username if layer.owner_id else None,
-            "status": layer.status,
-        },
-        spans=spans,
-        events=events,
+    row = (
+        layer.pk,
+        layer.kind,
+        layer.name,
+        layer.status,
+        layer.owner.username if layer.owner_id else None,
+        document.pk,
+        document.external_id,
+        document.checksum,
+        document.title,
+        document.text,
+        document.language,
+        document.direction,
+        document.source_url,
+        document.published_on,
+        document.metadata,
+    )  # batches._LAYER_FIELDS
+    batch = Batch(
+        layers=[row],
+        spans={layer.pk: spans},
+        events={layer.pk: events},
         arguments=arguments,
-        comments=comments,
-        orphaned_arguments=orphaned,
+        orphaned={layer.pk: orphaned},
+        comments={layer.pk: comments},
     )
+    (record,) = _build_batch(batch, project)
+    return record
 
 
 def _build_batch(batch: Batch, project: Project) -> Iterator[LayerRecord]:
-    """The records of a batch, in order, from its rows."""
+    """The records of a batch, in order, from its rows: the one place where a record is
+    put together (build_record's rows come here too)."""
     spans, events, comments = batch.spans, batch.events, batch.comments
     slug, version = project.slug, project.schema.version
     for (

@@ -41,7 +41,6 @@ class OnceChecks:
     def __init__(self, project: Project) -> None:
         self.project = project
         self.role_before: str | None = None  # None: the per-row triggers stay on
-        self.locked: dict[type[Model], set[int]] = {model: set() for model in REFERRED}
 
     def begin(self) -> bool:
         """Skip the per-row triggers for this transaction if the role may; True if so."""
@@ -57,7 +56,7 @@ class OnceChecks:
         return True
 
     def refer(self, planned: list[PlannedDocument], user_ids: Iterable[int | None]) -> None:
-        """Lock what `planned` refers to (labels, roles, users), unless locked already."""
+        """Lock what `planned` refers to (labels, roles, users)."""
         if self.role_before is None:
             return
         entity_ids, event_ids, role_ids = set(), set(), set()
@@ -75,7 +74,7 @@ class OnceChecks:
         self.lock(User, {pk for pk in user_ids if pk is not None})
 
     def lock(self, model: type[Model], ids: Iterable[int]) -> None:
-        new = sorted(set(ids) - self.locked[model])
+        new = sorted(set(ids))
         if not new:
             return
         table = connection.ops.quote_name(model._meta.db_table)
@@ -90,7 +89,6 @@ class OnceChecks:
                 raise IntegrityError(
                     f"{model._meta.verbose_name}: a row this import refers to no longer exists"
                 )
-        self.locked[model].update(new)
 
     def end(self) -> None:
         """Set session_replication_role back to what `begin` found (this transaction)."""

@@ -242,13 +242,6 @@ def _current(
     return merging.merge(layers.inputs), layers
 
 
-def _end_redo_chain(gold: AnnotationLayer, by: User | None) -> None:
-    """A new decision ends `by`'s redo chain, as in every editor (record_change does it
-    for the workspace's actions; a rejection is the review's own)."""
-    if by is not None:
-        Change.objects.filter(layer=gold, user=by, is_redoable=True).update(is_redoable=False)
-
-
 @transaction.atomic
 def decide_accept(
     *,
@@ -345,7 +338,7 @@ def decide_reject(
                 before[key] += [r for r in closure[key] if r["id"] not in seen]
     if before:
         Span.objects.filter(pk__in=[r["id"] for r in before["spans"]]).delete()
-    _end_redo_chain(gold, by)
+    annotate.end_redo_chain(gold, by)  # a rejection is the review's own action
     change = annotate.record_change(gold, by, REJECT, before, {"group": found.id})
     decision = Decision.objects.create(
         document=document,

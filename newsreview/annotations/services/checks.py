@@ -26,9 +26,7 @@ def resolve_label(layer: AnnotationLayer, key: str) -> Label:
     event = EventType.objects.filter(schema_id=schema_id, key=key).first()
     if event is not None:
         return event
-    raise AnnotationError(
-        "unknown_label", _("There is no label “%(key)s” in this project's schema.") % {"key": key}
-    )
+    raise _unknown_label(key)
 
 
 def resolve_new_label(layer: AnnotationLayer, key: str, start: int, end: int) -> tuple[Label, bool]:
@@ -42,9 +40,7 @@ def resolve_new_label(layer: AnnotationLayer, key: str, start: int, end: int) ->
             row = cursor.fetchone()
         if row is not None:
             return rows.instance(model, row[:-1]), bool(row[-1])
-    raise AnnotationError(
-        "unknown_label", _("There is no label “%(key)s” in this project's schema.") % {"key": key}
-    )
+    raise _unknown_label(key)
 
 
 def _new_label_sql(model: type[EntityType | EventType], column: str) -> str:
@@ -53,6 +49,12 @@ def _new_label_sql(model: type[EntityType | EventType], column: str) -> str:
         f'{Span._meta.db_table} s WHERE s.layer_id = %s AND s.start = %s AND s."end" = %s '
         f"AND s.{column} = t.id) FROM {model._meta.db_table} t "
         "WHERE t.schema_id = %s AND t.key = %s"
+    )
+
+
+def _unknown_label(key: str) -> AnnotationError:
+    return AnnotationError(
+        "unknown_label", _("There is no label “%(key)s” in this project's schema.") % {"key": key}
     )
 
 

@@ -157,7 +157,7 @@ def close_write(
     as on disk."""
     statements: list[writes.Statement] = []
     if action in UNDOABLE and by is not None:
-        statements.append((_END_REDO_SQL, [layer.pk, by.pk]))
+        statements.append(_end_redo(layer, by))
     now = timezone.now()
     change = {
         "document": layer.document_id,
@@ -180,6 +180,19 @@ def close_write(
     writes.run_together(statements)
 
 
+def end_redo_chain(layer: AnnotationLayer, by: User | None) -> None:
+    """A new action ends `by`'s redo chain on the layer, as in every editor (record_change
+    and close_write do it for undoable actions; a review decision calls it itself)."""
+    if by is not None:
+        with connection.cursor() as cursor:
+            cursor.execute(*_end_redo(layer, by))
+
+
+def _end_redo(layer: AnnotationLayer, by: User) -> writes.Statement:
+    # Found through change_redoable_idx, whatever the length of the layer's history.
+    return (_END_REDO_SQL, [layer.pk, by.pk])
+
+
 _END_REDO_SQL = (
     f"UPDATE {Change._meta.db_table} SET is_redoable = FALSE "  # noqa: S608
     "WHERE layer_id = %s AND user_id = %s AND is_redoable"
@@ -199,9 +212,8 @@ def _insert_change_sql() -> str:
 def record_change(
     layer: AnnotationLayer, by: User | None, action: str, before: Any, after: Any
 ) -> Change:
-    if action in UNDOABLE and by is not None:
-        # A new action ends the redo chain, as in every editor.
-        Change.objects.filter(layer=layer, user=by, is_redoable=True).update(is_redoable=False)
+    if action in UNDOABLE:
+        end_redo_chain(layer, by)
     return Change.objects.create(
         document_id=layer.document_id,
         layer=layer,
