@@ -13,7 +13,10 @@ of the tables within the transaction does not matter to either.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cache
 from types import TracebackType
 from typing import Any
@@ -22,7 +25,14 @@ from django.db import connection, connections, models
 from django.db.models import Model
 from django.utils import timezone
 
-from newsreview.annotations.models import AnnotationLayer, Argument, Change, Event, Span
+from newsreview.annotations.models import (
+    AnnotationLayer,
+    Argument,
+    Change,
+    Comment,
+    Event,
+    Span,
+)
 from newsreview.arabic.normalise import sql_twin
 from newsreview.documents.models import Document
 
@@ -63,11 +73,28 @@ class CopyStream:
     ) -> None:
         """COPY `rows` into the model's table: values for the fields `names`, then for the
         `extra_columns` (columns the model does not list, named as in the table)."""
+        self.close()
+        if rows:
+            copy = self._open_copy(model, names, extra_columns)
+            for row in rows:
+                copy.write_row(row)
+
+    def send_lines(self, model: type[Model], names: Sequence[str], lines: list[str]) -> None:
+        """COPY `lines`, rows already in COPY's text format (`line`), into the model's
+        table, values for the fields `names` in that order. For the tables with the most
+        rows: psycopg's write_row spent three times as long finding how to send each
+        value as the f-string that makes the line (bench/bench_import.py)."""
+        self.close()
+        if lines:
+            copy = self._open_copy(model, names, ())
+            for offset in range(0, len(lines), _LINES_PER_WRITE):
+                copy.write("".join(lines[offset : offset + _LINES_PER_WRITE]))
+
+    def _open_copy(
+        self, model: type[Model], names: Sequence[str], extra_columns: Sequence[str]
+    ) -> Any:
         from psycopg.copy import QueuedLibpqWriter
 
-        self.close()
-        if not rows:
-            return
         quote = connection.ops.quote_name
         columns = ", ".join(
             [
@@ -84,8 +111,7 @@ class CopyStream:
         )
         copy = context.__enter__()
         self._open = (context, cursor)
-        for row in rows:
-            copy.write_row(row)
+        return copy
 
     def close(
         self,
@@ -107,7 +133,9 @@ class CopyWriter(_Writer):
     """writing._Writer's rows, sent with COPY through `stream`, chunk after chunk. The
     ids of the whole batch are taken first, in one query, so that no other statement
     closes a COPY early; the rows of the next table are built while PostgreSQL stores
-    the last (the documents and the spans take it longest)."""
+    the last (the documents and the spans take it longest). Layers, spans, events,
+    arguments and audit rows go as lines of COPY text made here (`line`), without model
+    instances: building them was a third of the import's time."""
 
     def __init__(self, *, stream: CopyStream, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -150,25 +178,20 @@ class CopyWriter(_Writer):
             )
             stream.send(Document, names, rows, extra_columns=["search_text"])
             # While PostgreSQL stores the documents: the layers' and annotations' rows.
-            layers = self.layers(chunk)  # the documents have their ids
-            objects = [layer for layer, _p in layers]
-            layer_rows = object_rows(
-                AnnotationLayer, objects, self._ids(AnnotationLayer, len(objects))
-            )
-            span_rows, event_rows, argument_rows, span_ids, event_ids = self._annotation_rows(
-                layers, self.ids[Span], self.ids[Event]
-            )
-            stream.send(AnnotationLayer, *layer_rows)
-            stream.send(Span, _SPAN_FIELDS, span_rows)
-            # While PostgreSQL stores the spans: comments and the audit rows.
-            comments, dated, changes = self.comments_and_changes(layers, span_ids, event_ids)
-            change_rows = object_rows(Change, changes, self._ids(Change, len(changes)))
-            stream.send(Event, _EVENT_FIELDS, event_rows)
-            stream.send(Argument, ("event", "role", "span"), argument_rows)
-            if comments:
+            rows = _Rows(now=timezone.now())
+            layers = self._layer_lines(chunk, rows)
+            self._annotation_lines(layers, rows)
+            stream.send_lines(AnnotationLayer, LAYER_COLUMNS, rows.layers)
+            stream.send_lines(Span, SPAN_COLUMNS, rows.spans)
+            # While PostgreSQL stores the spans: the audit rows.
+            self._change_lines(layers, rows)
+            stream.send_lines(Event, EVENT_COLUMNS, rows.events)
+            stream.send_lines(Argument, ARGUMENT_COLUMNS, rows.arguments)
+            if any(planned.comments for _i, _d, _c, planned in layers):
                 stream.close()
-                self.save_comments(comments, dated)
-            stream.send(Change, *change_rows)  # left open while the next chunk is built
+                self._save_comments(layers, rows)
+            # Left open while the next chunk is built.
+            stream.send_lines(Change, CHANGE_COLUMNS, rows.changes)
             if progress:
                 progress("write", offset + len(chunk), len(planned))
         stream.close()
@@ -176,57 +199,162 @@ class CopyWriter(_Writer):
     def _ids(self, model: type[Model], count: int) -> list[int]:
         return [next(self.ids[model]) for _n in range(count)]
 
-    def _annotation_rows(
-        self,
-        layers: list[tuple[AnnotationLayer, PlannedLayer]],
-        new_span_ids: Any,
-        new_event_ids: Any,
-    ) -> tuple[list[Row], list[Row], list[Row], list[dict[str, int]], list[dict[str, int]]]:
-        from psycopg.types.json import Jsonb
+    def _layer_lines(self, chunk: list[PlannedDocument], rows: _Rows) -> list[_Layer]:
+        """The chunk's layers as (id, document, created_by, plan), their lines in `rows`;
+        the documents have their ids."""
+        layers: list[_Layer] = []
+        new_ids = self.ids[AnnotationLayer]
+        user_ids = self.user_ids
+        stamp = rows.stamp
+        for p in chunk:
+            document = p.document
+            for planned in p.layers:
+                layer_id = next(new_ids)
+                owner = user_ids[planned.owner] if planned.owner else None
+                rows.layers.append(
+                    line(
+                        layer_id,
+                        document.pk,
+                        planned.kind,
+                        owner,
+                        planned.name,
+                        planned.status,
+                        0,  # version
+                        stamp,
+                        stamp,
+                    )
+                )
+                layers.append((layer_id, document, owner or self.by_id, planned))
+        return layers
 
-        now = timezone.now()
-        span_rows: list[Row] = []
-        event_rows: list[Row] = []
-        argument_rows: list[Row] = []
-        span_ids: list[dict[str, int]] = []
-        event_ids: list[dict[str, int]] = []
-        for layer, planned in layers:
-            text = layer.document.text
-            created_by = self._created_by(layer)
-            layer_id = layer.pk
+    def _annotation_lines(self, layers: list[_Layer], rows: _Rows) -> None:
+        """Lines of the layers' spans, events and arguments; the span and event ids by
+        key in `rows` (comments refer to spans by key)."""
+        new_span_ids, new_event_ids = self.ids[Span], self.ids[Event]
+        stamp = rows.stamp
+        spans, events, arguments = rows.spans, rows.events, rows.arguments
+        for layer_id, document, created_by, planned in layers:
+            text = document.text
             by_key: dict[str, int] = {}
             by_trigger: dict[str, int] = {}
             origins = planned.origins
+            # Every span of a layer ends alike: written by, when, then its origin.
+            ending = f"\t{_NULL if created_by is None else created_by}\t{stamp}\t"
             for key, start, end, entity_id, event_id in planned.spans:
                 span_id = next(new_span_ids)
                 by_key[key] = span_id
-                span_rows.append(
-                    (
-                        span_id,
-                        layer_id,
-                        start,
-                        end,
-                        entity_id,
-                        event_id,
-                        text[start:end],
-                        created_by,
-                        now,
-                        origins.get(key, ""),
-                    )
-                )
-                if event_id is not None:
+                covered = text[start:end]
+                if _needs_escape(covered):
+                    covered = escape(covered)
+                origin = origins.get(key, "") if origins else ""
+                if event_id is None:
+                    types = f"{entity_id}\t{_NULL}"
+                else:
+                    types = f"{_NULL if entity_id is None else entity_id}\t{event_id}"
                     event_pk = next(new_event_ids)
                     by_trigger[key] = event_pk
-                    attributes = Jsonb(planned.attributes.get(key, {}))
-                    event_rows.append((event_pk, layer_id, span_id, event_id, attributes, now))
+                    events.append(
+                        line(
+                            event_pk,
+                            layer_id,
+                            span_id,
+                            event_id,
+                            json.dumps(planned.attributes.get(key, {}), ensure_ascii=False),
+                            stamp,
+                        )
+                    )
+                spans.append(
+                    f"{span_id}\t{layer_id}\t{start}\t{end}\t{types}\t{covered}"
+                    f"{ending}{escape(origin) if origin else ''}\n"
+                )
             for trigger, entity, role_id in planned.arguments:
-                argument_rows.append((by_trigger[trigger], role_id, by_key[entity]))
-            span_ids.append(by_key)
-            event_ids.append(by_trigger)
-        return span_rows, event_rows, argument_rows, span_ids, event_ids
+                arguments.append(f"{by_trigger[trigger]}\t{role_id}\t{by_key[entity]}\n")
+            rows.span_ids.append(by_key)
+            rows.event_ids.append(by_trigger)
+
+    def _change_lines(self, layers: list[_Layer], rows: _Rows) -> None:
+        """One audit row (action "import") per layer, as `_Writer.comments_and_changes`."""
+        new_ids = self.ids[Change]
+        for (layer_id, document, _created_by, planned), events in zip(
+            layers, rows.event_ids, strict=True
+        ):
+            after = {
+                "format": self.format_name,
+                "spans": len(planned.spans),
+                "events": len(events),
+                "arguments": len(planned.arguments),
+                "comments": len(planned.comments),
+            }
+            rows.changes.append(
+                line(
+                    next(new_ids),
+                    document.pk,
+                    layer_id,
+                    self.by_id,
+                    "import",
+                    None,  # before
+                    json.dumps(after, ensure_ascii=False),
+                    False,  # is_undone
+                    False,  # is_redoable
+                    rows.stamp,
+                )
+            )
+
+    def _save_comments(self, layers: list[_Layer], rows: _Rows) -> None:
+        comments: list[Comment] = []
+        dated: list[tuple[Comment, datetime]] = []
+        for (layer_id, _document, _created_by, planned), spans in zip(
+            layers, rows.span_ids, strict=True
+        ):
+            for text, author, span_key, created_at in planned.comments:
+                comment = Comment(
+                    layer_id=layer_id,
+                    span_id=spans[span_key] if span_key else None,
+                    author_id=self.user_ids[author] if author else None,
+                    text=text,
+                )
+                comments.append(comment)
+                if created_at is not None:
+                    dated.append((comment, created_at))
+        self.save_comments(comments, dated)
 
 
-_SPAN_FIELDS = (
+# (layer id, its document, who the spans are written by, the layer's plan)
+_Layer = tuple[int, Document, int | None, PlannedLayer]
+
+
+@dataclass(slots=True)
+class _Rows:
+    """One chunk's lines of COPY text, table by table."""
+
+    now: datetime
+    stamp: str = ""
+    layers: list[str] = field(default_factory=list)
+    spans: list[str] = field(default_factory=list)
+    events: list[str] = field(default_factory=list)
+    arguments: list[str] = field(default_factory=list)
+    changes: list[str] = field(default_factory=list)
+    span_ids: list[dict[str, int]] = field(default_factory=list)  # per layer, by key
+    event_ids: list[dict[str, int]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.stamp = self.now.isoformat()
+
+
+# The columns of each table's lines, in order. tests/imports/test_copying.py holds them to
+# the models' fields: a field added later must be added here too.
+LAYER_COLUMNS = (
+    "id",
+    "document",
+    "kind",
+    "owner",
+    "name",
+    "status",
+    "version",
+    "created_at",
+    "updated_at",
+)
+SPAN_COLUMNS = (
     "id",
     "layer",
     "start",
@@ -238,7 +366,51 @@ _SPAN_FIELDS = (
     "created_at",
     "origin",
 )
-_EVENT_FIELDS = ("id", "layer", "trigger", "event_type", "attributes", "created_at")
+EVENT_COLUMNS = ("id", "layer", "trigger", "event_type", "attributes", "created_at")
+ARGUMENT_COLUMNS = ("event", "role", "span")
+CHANGE_COLUMNS = (
+    "id",
+    "document",
+    "layer",
+    "user",
+    "action",
+    "before",
+    "after",
+    "is_undone",
+    "is_redoable",
+    "created_at",
+)
+
+_NULL = "\\N"
+_LINES_PER_WRITE = 2000
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _needs_escape(value: str) -> bool:
+    # Four substring tests cost less than translate on the many values that need none.
+    return "\\" in value or "\t" in value or "\n" in value or "\r" in value
+
+
+def escape(value: str) -> str:
+    """`value` as a field of COPY's text format: backslash, tab, line feed and carriage
+    return escaped (PostgreSQL's COPY, "Text Format")."""
+    return value.translate(_ESCAPES) if _needs_escape(value) else value
+
+
+def line(*values: str | int | bool | None) -> str:
+    """One row of COPY text: None is NULL, booleans t/f, strings escaped (JSON goes as
+    its text)."""
+    fields = []
+    for value in values:
+        if value is None:
+            fields.append(_NULL)
+        elif value is True or value is False:
+            fields.append("t" if value else "f")
+        elif isinstance(value, int):
+            fields.append(str(value))
+        else:
+            fields.append(escape(value))
+    return "\t".join(fields) + "\n"
 
 
 def _allocate(wanted: list[tuple[type[Model], int]]) -> dict[type[Model], list[int]]:
@@ -315,8 +487,10 @@ def object_rows(
         for name in stamped:  # one time for the whole batch, as for the spans
             values[name] = now
         row = [pk, *(values[name] for name in stamped), *(values[name] for name in plain)]
-        for field in prepared:
-            row.append(field.get_db_prep_save(field.pre_save(obj, add=True), database))
+        for prepared_field in prepared:
+            row.append(
+                prepared_field.get_db_prep_save(prepared_field.pre_save(obj, add=True), database)
+            )
         rows.append((*row, *added))
         obj._state.adding = False
         obj._state.db = connection.alias
