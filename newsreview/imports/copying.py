@@ -3,10 +3,11 @@ bulk_create, for any database).
 
 bulk_create's per-object cost (model instances, SQL compilation) was most of an import of
 200,000 spans (bench/bench_import.py), so the rows go as COPY data, their ids taken from
-the tables' sequences first (one query for the batch) so that layers, spans, events and
+the tables' sequences first (one query per chunk) so that layers, spans, events and
 arguments can point at each other. Each COPY is left open while the next rows are built
-(`CopyStream`, `CopyWriter.write`): PostgreSQL stores one table's rows while this process
-builds the next's, and closing a COPY then waits for little. Foreign keys are checked once per
+(`CopyStream`, `CopyWriter.write_chunk`): PostgreSQL stores one table's rows while this
+process builds the next's or checks the next chunk, and closing a COPY then waits for
+little. Foreign keys are checked once per
 row referred to (imports/references.py) or, without that privilege, at COMMIT; the order
 of the tables within the transaction does not matter to either.
 """
@@ -36,9 +37,8 @@ from newsreview.annotations.models import (
 from newsreview.arabic.normalise import sql_twin
 from newsreview.documents.models import Document
 
-from .results import Progress
-from .validation import PlannedDocument, PlannedLayer
-from .writing import CHUNK_DOCUMENTS, _Writer
+from .plans import PlannedDocument, PlannedLayer
+from .writing import _Writer
 
 Row = tuple[Any, ...]
 
@@ -131,9 +131,9 @@ class CopyStream:
 
 class CopyWriter(_Writer):
     """writing._Writer's rows, sent with COPY through `stream`, chunk after chunk. The
-    ids of the whole batch are taken first, in one query, so that no other statement
-    closes a COPY early; the rows of the next table are built while PostgreSQL stores
-    the last (the documents and the spans take it longest). Layers, spans, events,
+    ids of a chunk are taken first, in one query, so that no other statement closes a
+    COPY early; rows are built while PostgreSQL stores the documents, and the spans
+    are stored while the next chunk is checked. Layers, spans, events,
     arguments and audit rows go as lines of COPY text made here (`line`), without model
     instances: building them was a third of the import's time."""
 
@@ -142,20 +142,24 @@ class CopyWriter(_Writer):
         self.stream = stream
         self.ids: dict[type[Model], Iterator[int]] = {}
 
-    def write(self, planned: list[PlannedDocument], progress: Progress | None) -> None:
-        layer_count = sum(len(p.layers) for p in planned)
+    def write_chunk(self, chunk: list[PlannedDocument]) -> None:
+        """COPY the chunk's rows; the spans' COPY, the longest, is left open: PostgreSQL
+        stores the spans while the import checks the next chunk."""
+        stream = self.stream
+        stream.close()  # the ids' query follows
+        layer_count = sum(len(p.layers) for p in chunk)
         self.ids = {
             model: iter(ids)
             for model, ids in _allocate(
                 [
-                    (Document, len(planned)),
+                    (Document, len(chunk)),
                     (AnnotationLayer, layer_count),
-                    (Span, sum(len(layer.spans) for p in planned for layer in p.layers)),
+                    (Span, sum(len(layer.spans) for p in chunk for layer in p.layers)),
                     (
                         Event,
                         sum(
                             1
-                            for p in planned
+                            for p in chunk
                             for layer in p.layers
                             for span in layer.spans
                             if span[4] is not None
@@ -165,36 +169,28 @@ class CopyWriter(_Writer):
                 ]
             ).items()
         }
-        stream = self.stream
-        for offset in range(0, len(planned), CHUNK_DOCUMENTS):
-            chunk = planned[offset : offset + CHUNK_DOCUMENTS]
-            documents = [p.document for p in chunk]
-            # Pending: a given search_text and no tsvector (the trigger keeps them so).
-            names, rows = object_rows(
-                Document,
-                documents,
-                self._ids(Document, len(documents)),
-                extra={"search_text": [sql_twin(d.text) for d in documents]},
-            )
-            stream.send(Document, names, rows, extra_columns=["search_text"])
-            # While PostgreSQL stores the documents: the layers' and annotations' rows.
-            rows = _Rows(now=timezone.now())
-            layers = self._layer_lines(chunk, rows)
-            self._annotation_lines(layers, rows)
-            stream.send_lines(AnnotationLayer, LAYER_COLUMNS, rows.layers)
-            stream.send_lines(Span, SPAN_COLUMNS, rows.spans)
-            # While PostgreSQL stores the spans: the audit rows.
-            self._change_lines(layers, rows)
-            stream.send_lines(Event, EVENT_COLUMNS, rows.events)
-            stream.send_lines(Argument, ARGUMENT_COLUMNS, rows.arguments)
-            if any(planned.comments for _i, _d, _c, planned in layers):
-                stream.close()
-                self._save_comments(layers, rows)
-            # Left open while the next chunk is built.
-            stream.send_lines(Change, CHANGE_COLUMNS, rows.changes)
-            if progress:
-                progress("write", offset + len(chunk), len(planned))
-        stream.close()
+        documents = [p.document for p in chunk]
+        # Pending: a given search_text and no tsvector (the trigger keeps them so).
+        names, document_rows = object_rows(
+            Document,
+            documents,
+            self._ids(Document, len(documents)),
+            extra={"search_text": [sql_twin(d.text) for d in documents]},
+        )
+        stream.send(Document, names, document_rows, extra_columns=["search_text"])
+        # While PostgreSQL stores the documents: every other row of the chunk.
+        rows = _Rows(now=timezone.now())
+        layers = self._layer_lines(chunk, rows)
+        self._annotation_lines(layers, rows)
+        self._change_lines(layers, rows)
+        stream.send_lines(AnnotationLayer, LAYER_COLUMNS, rows.layers)
+        stream.send_lines(Event, EVENT_COLUMNS, rows.events)
+        stream.send_lines(Argument, ARGUMENT_COLUMNS, rows.arguments)
+        stream.send_lines(Change, CHANGE_COLUMNS, rows.changes)
+        if any(planned.comments for _i, _d, _c, planned in layers):
+            stream.close()
+            self._save_comments(layers, rows)
+        stream.send_lines(Span, SPAN_COLUMNS, rows.spans)
 
     def _ids(self, model: type[Model], count: int) -> list[int]:
         return [next(self.ids[model]) for _n in range(count)]

@@ -28,7 +28,7 @@ from django.db.models import Model
 from newsreview.accounts.models import User
 from newsreview.projects.models import EntityType, EventType, Project, RoleType
 
-from .validation import PlannedDocument
+from .plans import PlannedDocument
 
 # The models whose rows an import refers to without creating them. A test holds this to
 # the foreign keys of the tables the import writes: a new one must be checked here too.
@@ -41,6 +41,8 @@ class OnceChecks:
     def __init__(self, project: Project) -> None:
         self.project = project
         self.role_before: str | None = None  # None: the per-row triggers stay on
+        # What is locked already: the import refers chunk after chunk to the same labels.
+        self.locked: dict[type[Model], set[int]] = {}
 
     def begin(self) -> bool:
         """Skip the per-row triggers for this transaction if the role may; True if so."""
@@ -56,7 +58,8 @@ class OnceChecks:
         return True
 
     def refer(self, planned: list[PlannedDocument], user_ids: Iterable[int | None]) -> None:
-        """Lock what `planned` refers to (labels, roles, users)."""
+        """Lock what `planned` (a chunk of the batch) refers to (labels, roles, users)
+        and is not locked yet."""
         if self.role_before is None:
             return
         entity_ids, event_ids, role_ids = set(), set(), set()
@@ -74,7 +77,8 @@ class OnceChecks:
         self.lock(User, {pk for pk in user_ids if pk is not None})
 
     def lock(self, model: type[Model], ids: Iterable[int]) -> None:
-        new = sorted(set(ids))
+        locked = self.locked.setdefault(model, set())
+        new = sorted(set(ids) - locked)
         if not new:
             return
         table = connection.ops.quote_name(model._meta.db_table)
@@ -89,6 +93,7 @@ class OnceChecks:
                 raise IntegrityError(
                     f"{model._meta.verbose_name}: a row this import refers to no longer exists"
                 )
+        locked.update(new)
 
     def end(self) -> None:
         """Set session_replication_role back to what `begin` found (this transaction)."""

@@ -4,7 +4,9 @@
 then, only if there is no error at all, writes the whole batch in one transaction
 (PRODUCT.md: an import that names file, line and field and saves none of the batch).
 Validation is in `validation.py` (the rules of `annotations.services`), writing in
-`writing.py` (bulk inserts: `add_span` once per span would take minutes for a corpus).
+`writing.py` (bulk inserts: `add_span` once per span would take minutes for a corpus);
+an import writes each chunk of the batch as soon as it is checked, and rolls the
+transaction back if any problem turns up (`_check_and_write`).
 One audit `Change` (action "import") is recorded per imported layer.
 """
 
@@ -26,10 +28,11 @@ from . import formats
 from .formats.common import FileRejected
 from .formats.doccano import DEFAULT_OFFSET_UNIT, OFFSET_UNITS
 from .parsed import ParseResult, Problem, SourceFile
+from .plans import PlannedDocument, summarise
 from .results import ImportOptions, ImportResult, Progress, default_layer_name
 from .sources import read_path, read_upload
-from .validation import PlannedDocument, Validator, summarise
-from .writing import write
+from .validation import Validator
+from .writing import BatchWriter
 
 __all__ = [
     "ImportOptions",
@@ -105,18 +108,20 @@ def _offset_unit_problem(
     return None
 
 
-def _plan(
+def _validator(
     *,
     project: Project,
     files: list[SourceFile],
     options: ImportOptions,
     progress: Progress | None,
     by: User | None,
-) -> tuple[ImportResult, list[PlannedDocument]]:
+) -> tuple[ImportResult, Validator | None]:
+    """The parse of `files` (its problems in the result) and the validator of what it
+    found; no validator when the options themselves are wrong."""
     result = ImportResult()
     if options.layer and options.annotator:
         result.errors.append(Problem("", "", _("choose a layer name or an annotator, not both")))
-        return result, []
+        return result, None
     if progress:
         progress("parse", 0, 1)
     parsed = parse_files(files, options)
@@ -134,12 +139,89 @@ def _plan(
     validator = Validator(
         project=project, parsed=parsed, options=options, result=result, progress=progress, by=by
     )
-    planned = validator.run()
-    summarise(result, planned, validator.schema)
+    return result, validator
+
+
+def _conclude(result: ImportResult, validator: Validator | None) -> None:
+    if validator is not None:
+        summarise(result, validator.planned, validator.schema)
     # Reading order (file, then line), whichever stage found the problem.
     result.errors.sort(key=_location)
     result.warnings.sort(key=_location)
+
+
+def _plan(
+    *,
+    project: Project,
+    files: list[SourceFile],
+    options: ImportOptions,
+    progress: Progress | None,
+    by: User | None,
+) -> tuple[ImportResult, list[PlannedDocument]]:
+    """Check the whole batch without writing: every problem, and the plan."""
+    result, validator = _validator(
+        project=project, files=files, options=options, progress=progress, by=by
+    )
+    planned = validator.run() if validator is not None else []
+    _conclude(result, validator)
     return result, planned
+
+
+class _Refused(Exception):
+    """A problem was found: the transaction rolls back what was written."""
+
+
+def _check_and_write(
+    *,
+    project: Project,
+    result: ImportResult,
+    validator: Validator,
+    by: User | None,
+    progress: Progress | None,
+) -> bool:
+    """Check the batch chunk by chunk and write each chunk once it is checked, while no
+    problem is known, in one transaction: PostgreSQL stores a chunk while this process
+    checks the next (they were one after the other: a third of an import's time). On the
+    first problem the writing stops and the checking goes on, so that the report lists
+    every problem; then the transaction rolls back. True if the batch was saved."""
+    chunks = validator.chunks()
+    total = len(validator.parsed.documents)
+    try:
+        with transaction.atomic():
+            writer = BatchWriter(project=project, by=by, format_name=result.format)
+            try:
+                for chunk in chunks:
+                    writer.pause()  # the chunk's checks query the project
+                    validator.check_chunk(chunk)
+                    if not result.errors:
+                        writer.write(chunk)
+                    if progress:
+                        stage = "validate" if result.errors else "write"
+                        progress(stage, validator.checked, total)
+                writer.pause()
+                validator.finish()
+                if result.errors:
+                    raise _Refused
+                writer.finish()
+            except BaseException as error:
+                writer.abort(error)
+                raise
+    except _Refused:
+        return False
+    except DatabaseError as error:
+        # A concurrent import took an id first, or a rule the checks above missed.
+        result.errors.append(
+            Problem(
+                "",
+                "",
+                _("the database refused the import, nothing was saved: %(e)s") % {"e": error},
+            )
+        )
+        for chunk in chunks:  # the rest of the report
+            validator.check_chunk(chunk)
+        validator.finish()
+        return False
+    return True
 
 
 def _location(problem: Problem) -> tuple[str, int]:
@@ -173,27 +255,17 @@ def import_files(
     by: User | None = None,
     progress: Progress | None = None,
 ) -> ImportResult:
-    """Validate the whole batch, then write it in one transaction, or write nothing at all
+    """Validate the whole batch and write it in one transaction, or write nothing at all
     when there is any error (`result.saved` says which). `files` is emptied once parsed."""
     started = time.perf_counter()
-    result, planned = _plan(project=project, files=files, options=options, progress=progress, by=by)
-    if result.errors:
-        result.seconds = time.perf_counter() - started
-        return result
-    try:
-        with transaction.atomic():
-            write(project=project, planned=planned, result=result, by=by, progress=progress)
-    except DatabaseError as error:
-        # A concurrent import took an id first, or a rule the checks above missed.
-        result.errors.append(
-            Problem(
-                "",
-                "",
-                _("the database refused the import, nothing was saved: %(e)s") % {"e": error},
-            )
+    result, validator = _validator(
+        project=project, files=files, options=options, progress=progress, by=by
+    )
+    if validator is not None:
+        result.saved = _check_and_write(
+            project=project, result=result, validator=validator, by=by, progress=progress
         )
-    else:
-        result.saved = True
+    _conclude(result, validator)
     result.seconds = time.perf_counter() - started
     return result
 

@@ -1,40 +1,39 @@
-"""Checking a parsed batch against the project before anything is written.
+"""Checking a parsed batch against the project before any of it is written.
 
 The rules are those of `annotations.services` (a label of the project's schema, an entity
 type key first then an event type key as in `resolve_label`; offsets checked by the same
 `check_offsets`; no exact duplicate in a layer; the text the file carries equals the
 document's slice; a role of the event type, filled by an allowed entity type, at most
-once unless it may repeat). Checks run on plain dicts and tuples: one query per table,
-whatever the size of the batch.
+once unless it may repeat). Checks run on plain dicts and tuples: a few queries per chunk
+of 1,000 documents (project_checks.py), whatever the size of the documents. The plan of
+what passed is in plans.py.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
-from django.contrib.auth.validators import UnicodeUsernameValidator
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from newsreview.accounts.models import User
 from newsreview.annotations.errors import AnnotationError
-from newsreview.annotations.events import attribute_definitions, attribute_problem
+from newsreview.annotations.events import attribute_problem
 from newsreview.annotations.models import GOLD, AnnotationLayer
 from newsreview.annotations.services import check_offsets
 from newsreview.documents.models import Document
 from newsreview.documents.services import DocumentError, build_document
-from newsreview.projects.models import EntityType, EventType, Membership, Project, RoleType
+from newsreview.projects.models import Project
 
 from .parsed import ParsedDocument, ParsedLayer, ParseResult, Problem
+from .plans import PlannedDocument, PlannedLayer, Schema
+from .project_checks import ProjectChecks
 from .results import ImportOptions, ImportResult, Progress, default_layer_name
 
 EXTERNAL_ID_MAX = Document._meta.get_field("external_id").max_length
 LAYER_NAME_MAX = AnnotationLayer._meta.get_field("name").max_length
-USERNAME_MAX = User._meta.get_field("username").max_length
-USERNAME_VALIDATOR = UnicodeUsernameValidator()
 COMMENT_MAX = 10_000
 STATUSES = frozenset(AnnotationLayer.Status.values)
 ANNOTATOR = AnnotationLayer.Kind.ANNOTATOR.value
@@ -42,79 +41,11 @@ GOLD_KIND = AnnotationLayer.Kind.GOLD.value
 PRE = AnnotationLayer.Kind.PREANNOTATION.value
 NEW = AnnotationLayer.Status.NEW.value
 IN_PROGRESS = AnnotationLayer.Status.IN_PROGRESS.value
+# Documents checked, then written, at a time (memory stays bounded for big corpora).
+CHUNK_DOCUMENTS = 1000
 
 
-@dataclass(slots=True)
-class PlannedLayer:
-    """A checked layer: labels resolved to ids, offsets known good; keys tie spans,
-    events, arguments and comments together until the rows have ids."""
-
-    kind: str
-    name: str
-    owner: str | None
-    status: str
-    # (key, start, end, entity_type_id, event_type_id)
-    spans: list[tuple[str, int, int, int | None, int | None]]
-    arguments: list[tuple[str, str, int]]  # (trigger key, entity key, role id)
-    attributes: dict[str, dict[str, Any]]
-    comments: list[tuple[str, str | None, str | None, datetime | None]]
-    # span key → Span.origin, only for spans that have one (most have none)
-    origins: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass(slots=True)
-class PlannedDocument:
-    """An unsaved, checked Document and its layers; `source`/`where` locate it."""
-
-    document: Document
-    layers: list[PlannedLayer]
-    source: str
-    where: str = ""
-
-
-@dataclass
-class Schema:
-    """The project's labels, looked up once per import (resolve_label's rules: an entity
-    type key first, then an event type key)."""
-
-    entities: dict[str, int]
-    events: dict[str, int]
-    roles: dict[tuple[int, str], tuple[int, frozenset[int], bool]]  # → id, allowed, multiple
-    entity_keys: dict[int, str]
-    event_keys: dict[int, str]
-    attributes: dict[str, list[str]]  # event attribute key → allowed values (issue 12)
-
-    @classmethod
-    def of(cls, project: Project) -> Schema:
-        entities = dict(
-            EntityType.objects.filter(schema_id=project.schema_id).values_list("key", "id")
-        )
-        events = dict(
-            EventType.objects.filter(schema_id=project.schema_id).values_list("key", "id")
-        )
-        allowed: dict[int, set[int]] = {}
-        through = RoleType.allowed_entity_types.through
-        for role_id, entity_id in through.objects.filter(
-            roletype__event_type__schema_id=project.schema_id
-        ).values_list("roletype_id", "entitytype_id"):
-            allowed.setdefault(role_id, set()).add(entity_id)
-        roles = {
-            (event_type_id, key): (role_id, frozenset(allowed.get(role_id, ())), multiple)
-            for role_id, event_type_id, key, multiple in RoleType.objects.filter(
-                event_type__schema_id=project.schema_id
-            ).values_list("id", "event_type_id", "key", "is_multiple")
-        }
-        return cls(
-            entities=entities,
-            events=events,
-            roles=roles,
-            entity_keys={v: k for k, v in entities.items()},
-            event_keys={v: k for k, v in events.items()},
-            attributes=attribute_definitions(project.schema_id),
-        )
-
-
-class Validator:
+class Validator(ProjectChecks):
     """Checks every document of a parsed batch, recording each problem in `result`, and
     returns the plan that `writing.write` carries out when there is none."""
 
@@ -142,25 +73,53 @@ class Validator:
         self.usernames: set[str] = set()
         # Where each user name is first named, for the members-only check.
         self.named_at: dict[str, tuple[str, str, str]] = {}
-
-    def error(self, file: str, where: str, field: str, message: str) -> None:
-        self.result.errors.append(Problem(file, where, message, field))
+        self.first_seen: dict[str, PlannedDocument] = {}  # by document id (external_id)
+        self.checked = 0  # documents checked so far
+        self.users_checked: set[str] = set()
 
     def run(self) -> list[PlannedDocument]:
-        documents = self.parsed.documents
-        total = len(documents)
+        """Check the whole batch; the plan of every document that passed."""
+        total = len(self.parsed.documents)
+        for chunk in self.chunks():
+            self.check_chunk(chunk)
+            if self.progress:
+                self.progress("validate", self.checked, total)
+        self.finish()
+        return self.planned
+
+    def chunks(self, size: int | None = None) -> Iterator[list[PlannedDocument]]:
+        """The plans of the batch's documents, `size` at a time, checked on their own;
+        `check_chunk` then checks each against the batch and the project (queries), and
+        `finish` the batch as a whole. An import writes each chunk as it comes, unless
+        some problem was found (services.import_files)."""
+        size = size or CHUNK_DOCUMENTS
         if self.options.annotator:
             self.usernames.add(self.options.annotator)
-        for number, parsed in enumerate(documents, start=1):
+        chunk: list[PlannedDocument] = []
+        for parsed in self.parsed.documents:
+            self.checked += 1
             planned = self.document(parsed)
-            if planned is not None:
-                self.planned.append(planned)
-            if self.progress and number % 500 == 0:
-                self.progress("validate", number, total)
-        self.check_external_ids()
-        self.check_same_texts()
+            if planned is None:
+                continue
+            self.planned.append(planned)
+            chunk.append(planned)
+            if len(chunk) == size:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+
+    def check_chunk(self, chunk: list[PlannedDocument]) -> None:
+        """The checks of `chunk` against the rest of the batch and the project."""
+        self.check_external_ids(chunk)
+        self.check_same_texts(chunk)
         self.check_users()
-        return self.planned
+
+    def finish(self) -> None:
+        """The checks of the batch as a whole, once every chunk is checked."""
+        if self.options.annotator:
+            self.usernames.add(self.options.annotator)  # even without any document
+        self.check_users()
 
     # documents
 
@@ -222,105 +181,6 @@ class Validator:
         return PlannedDocument(
             document=document, layers=layers, source=parsed.file, where=parsed.where
         )
-
-    def check_external_ids(self) -> None:
-        first_seen: dict[str, PlannedDocument] = {}
-        for planned in self.planned:
-            external_id = planned.document.external_id
-            if not external_id:
-                continue
-            if external_id in first_seen:
-                self.error(
-                    planned.source,
-                    planned.where,
-                    "id",
-                    _("the document id “%(id)s” appears twice in the import (also %(other)s)")
-                    % {"id": external_id, "other": first_seen[external_id].where or "above"},
-                )
-            first_seen[external_id] = planned
-        ids = list(first_seen)
-        for offset in range(0, len(ids), 5000):
-            for external_id in Document.objects.filter(
-                project=self.project, external_id__in=ids[offset : offset + 5000]
-            ).values_list("external_id", flat=True):
-                self.error(
-                    first_seen[external_id].source,
-                    first_seen[external_id].where,
-                    "id",
-                    _("a document with the id “%(id)s” already exists in this project")
-                    % {"id": external_id},
-                )
-
-    def check_same_texts(self) -> None:
-        """Warn (not refuse) when a document without an id has the text of one already in
-        the project: importing the same file twice would otherwise quietly make copies
-        that leak across train/test splits."""
-        by_checksum = {p.document.checksum: p for p in self.planned if not p.document.external_id}
-        checksums = list(by_checksum)
-        for offset in range(0, len(checksums), 5000):
-            for checksum, pk in Document.objects.filter(
-                project=self.project, checksum__in=checksums[offset : offset + 5000]
-            ).values_list("checksum", "pk"):
-                planned = by_checksum[checksum]
-                self.result.warnings.append(
-                    Problem(
-                        planned.source,
-                        planned.where,
-                        _(
-                            "a document with the same text is already in this project "
-                            "(document %(pk)s); this import adds a second copy"
-                        )
-                        % {"pk": pk},
-                    )
-                )
-
-    def valid_username(self, file: str, where: str, field: str, username: str) -> bool:
-        """A user named by the file may be created (check_users), so the name must be one
-        Django's own forms would accept."""
-        try:
-            if len(username) > USERNAME_MAX:
-                raise ValidationError(
-                    _("a user name is limited to %(n)s characters") % {"n": USERNAME_MAX}
-                )
-            USERNAME_VALIDATOR(username)
-        except ValidationError as error:
-            self.error(
-                file, where, field, f"“{username[:40]}”: " + " ".join(error.messages).rstrip(".")
-            )
-            return False
-        return True
-
-    def check_users(self) -> None:
-        existing = set(
-            User.objects.filter(username__in=self.usernames).values_list("username", flat=True)
-        )
-        missing = sorted(self.usernames - existing)
-        if self.members_only:
-            members = dict(
-                Membership.objects.filter(
-                    project=self.project, user__username__in=self.usernames
-                ).values_list("user__username", "user__is_active")
-            )
-            for username in sorted(self.usernames - {self.options.annotator}):
-                if members.get(username):
-                    continue
-                file, where, field = self.named_at.get(username, ("", "", ""))
-                if username in members:
-                    message = _("“%(u)s” is a member of this project, but deactivated")
-                else:
-                    message = _(
-                        "“%(u)s” is not a member of this project: add them on the members "
-                        "page first (only the command line restores other accounts)"
-                    )
-                self.error(file, where, field, message % {"u": username})
-            missing = [name for name in missing if name == self.options.annotator]
-        if self.options.annotator and self.options.annotator in missing:
-            self.error(
-                "", "", "annotator", _("there is no user “%(u)s”") % {"u": self.options.annotator}
-            )
-            missing.remove(self.options.annotator)
-        # Users named by a lossless export are restored as inactive accounts.
-        self.result.users_to_create = missing
 
     # layers
 
@@ -604,23 +464,3 @@ class Validator:
                 )
             comments.append((text, comment.author, comment.span, created_at))
         return comments
-
-
-def summarise(result: ImportResult, planned: list[PlannedDocument], schema: Schema) -> None:
-    result.documents = len(planned)
-    result.titles = [p.document.title for p in planned[:20]]
-    for document in planned:
-        for layer in document.layers:
-            result.layers += 1
-            result.layer_names[layer.owner or layer.name] += 1
-            result.spans += len(layer.spans)
-            result.events += sum(1 for s in layer.spans if s[4] is not None)
-            result.arguments += len(layer.arguments)
-            result.comments += len(layer.comments)
-            for _key, _start, _end, entity_id, event_id in layer.spans:
-                label = (
-                    schema.entity_keys[entity_id]
-                    if entity_id is not None
-                    else schema.event_keys[event_id]
-                )
-                result.labels[label] += 1

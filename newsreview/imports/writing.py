@@ -1,10 +1,11 @@
-"""Writing a validated batch inside the caller's transaction: the users it names, then
-its documents, layers, spans, events, arguments, comments and one audit `Change` per
-layer, chunk by chunk (memory stays bounded for big corpora).
+"""Writing a checked batch inside the caller's transaction, chunk by chunk: the users a
+chunk names, then its documents, layers, spans, events, arguments, comments and one
+audit `Change` per layer (memory stays bounded for big corpora).
 
-`_Writer` builds a chunk's rows and writes them with bulk_create (any database); on
-PostgreSQL copying.CopyWriter sends the same rows with COPY, and the import checks its
-references once per row referred to (references.py).
+`BatchWriter` takes the chunks as they come: an import hands it each chunk as soon as
+it is checked (services._check_and_write). `_Writer` builds a chunk's rows and writes
+them with bulk_create (any database); on PostgreSQL copying.CopyWriter sends them with
+COPY, and the import checks its references once per row referred to (references.py).
 
 On PostgreSQL the documents are written *pending* search indexing (documents migration
 0004): their normalised text computed here, their tsvector and GIN entries left to
@@ -14,8 +15,8 @@ queued in the import's own transaction. That work was most of the database's tim
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from django.db import connection
 
@@ -30,12 +31,72 @@ from newsreview.documents.models import Document
 from newsreview.projects.models import Project
 
 from . import references
+from .plans import PlannedDocument, PlannedLayer
 from .results import ImportResult, Progress
-from .validation import PlannedDocument, PlannedLayer
+from .validation import CHUNK_DOCUMENTS
 
-# Rows per INSERT, and documents per step (memory stays bounded for big corpora).
+# Rows per INSERT.
 BATCH_SIZE = 2000
-CHUNK_DOCUMENTS = 1000
+
+
+class BatchWriter:
+    """Writes a batch chunk by chunk, in the caller's transaction: bulk_create on any
+    database (`_Writer`), COPY on PostgreSQL (`copying.CopyWriter`). An import hands it
+    each chunk as soon as the chunk is checked, so that PostgreSQL stores one chunk
+    while this process checks the next (services.import_files); `pause` before any
+    other query, `finish` once the whole batch is written."""
+
+    def __init__(self, *, project: Project, by: User | None, format_name: str) -> None:
+        self.project = project
+        self.by_id = by.pk if by is not None else None
+        self.user_ids: dict[str, int] = {}
+        self.document_ids: list[int] = []
+        self.stream: Any = None
+        self.checks: references.OnceChecks | None = None
+        if connection.vendor == "postgresql":
+            from .copying import CopyStream, CopyWriter  # copying builds on _Writer, below
+
+            self.checks = references.OnceChecks(project)
+            self.checks.begin()
+            self.checks.refer([], [self.by_id])
+            self.stream = CopyStream()
+            self.writer: _Writer = CopyWriter(
+                stream=self.stream,
+                user_ids=self.user_ids,
+                by_id=self.by_id,
+                format_name=format_name,
+            )
+        else:
+            self.writer = _Writer(user_ids=self.user_ids, by_id=self.by_id, format_name=format_name)
+
+    def write(self, chunk: list[PlannedDocument]) -> None:
+        self.pause()
+        new_users = _add_user_ids(chunk, self.user_ids)
+        if self.checks is not None:
+            self.checks.refer(chunk, new_users)
+        self.writer.write_chunk(chunk)
+        self.document_ids += [p.document.pk for p in chunk]
+
+    def pause(self) -> None:
+        """Let PostgreSQL finish the rows sent so far: another query may follow."""
+        if self.stream is not None:
+            self.stream.close()
+
+    def abort(self, error: BaseException) -> None:
+        """End an open COPY after `error` (the caller rolls the transaction back)."""
+        if self.stream is not None:
+            self.stream.close(type(error), error, error.__traceback__)
+
+    def finish(self) -> None:
+        self.pause()
+        if self.checks is None:
+            return
+        self.checks.end()
+        if len(self.document_ids) <= INDEX_AT_ONCE_UP_TO:
+            index_pending(ids=self.document_ids)
+        else:
+            # Queued in this transaction: the task exists exactly when the documents do.
+            index_pending_documents.enqueue()
 
 
 def write(
@@ -47,55 +108,43 @@ def write(
     progress: Progress | None,
 ) -> None:
     """Create everything `planned` describes; the caller holds the transaction."""
-    by_id = by.pk if by is not None else None
-    user_ids = _user_ids(planned)
-    if connection.vendor != "postgresql":
-        writer = _Writer(user_ids=user_ids, by_id=by_id, format_name=result.format)
-        _in_chunks(planned, writer.write_chunk, progress)
-        return
-    from .copying import CopyStream, CopyWriter  # copying builds on _Writer, below
-
-    checks = references.OnceChecks(project)
-    checks.begin()
-    checks.refer(planned, [*user_ids.values(), by_id])
-    with CopyStream() as stream:
-        writer = CopyWriter(
-            stream=stream, user_ids=user_ids, by_id=by_id, format_name=result.format
-        )
-        writer.write(planned, progress)
-    checks.end()
-    if len(planned) <= INDEX_AT_ONCE_UP_TO:
-        index_pending(ids=[p.document.pk for p in planned])
-    else:
-        # Queued in this transaction: the task exists exactly when the documents do.
-        index_pending_documents.enqueue()
+    writer = BatchWriter(project=project, by=by, format_name=result.format)
+    try:
+        for offset in range(0, len(planned), CHUNK_DOCUMENTS):
+            chunk = planned[offset : offset + CHUNK_DOCUMENTS]
+            writer.write(chunk)
+            if progress:
+                progress("write", offset + len(chunk), len(planned))
+    except BaseException as error:
+        writer.abort(error)
+        raise
+    writer.finish()
 
 
-def _in_chunks(
-    planned: list[PlannedDocument],
-    write_chunk: Callable[[list[PlannedDocument]], None],
-    progress: Progress | None,
-) -> None:
-    for offset in range(0, len(planned), CHUNK_DOCUMENTS):
-        chunk = planned[offset : offset + CHUNK_DOCUMENTS]
-        write_chunk(chunk)
-        if progress:
-            progress("write", offset + len(chunk), len(planned))
-
-
-def _user_ids(planned: list[PlannedDocument]) -> dict[str, int]:
-    """The ids of the users the batch names (layer owners, comment authors); those not
-    found (validation allowed them) are created, inactive."""
+def _add_user_ids(planned: list[PlannedDocument], user_ids: dict[str, int]) -> list[int]:
+    """Add to `user_ids` the users `planned` names (layer owners, comment authors) that
+    it lacks; those not found (validation allowed them) are created, inactive. Returns
+    the ids added."""
     names = {
         name
         for p in planned
         for layer in p.layers
         for name in [layer.owner, *(c[1] for c in layer.comments)]
-        if name
+        if name and name not in user_ids
     }
-    user_ids = dict(User.objects.filter(username__in=names).values_list("username", "id"))
-    for username in sorted(names - set(user_ids)):
-        user_ids[username] = _create_inactive_user(username)
+    if not names:
+        return []
+    found = dict(User.objects.filter(username__in=names).values_list("username", "id"))
+    for username in sorted(names - set(found)):
+        found[username] = _create_inactive_user(username)
+    user_ids.update(found)
+    return list(found.values())
+
+
+def _user_ids(planned: list[PlannedDocument]) -> dict[str, int]:
+    """The ids of the users the batch names, as `_add_user_ids`."""
+    user_ids: dict[str, int] = {}
+    _add_user_ids(planned, user_ids)
     return user_ids
 
 
