@@ -302,16 +302,7 @@ class CopyWriter(_Writer):
         for (layer_id, _document, _created_by, planned), spans in zip(
             layers, rows.span_ids, strict=True
         ):
-            for text, author, span_key, created_at in planned.comments:
-                comment = Comment(
-                    layer_id=layer_id,
-                    span_id=spans[span_key] if span_key else None,
-                    author_id=self.user_ids[author] if author else None,
-                    text=text,
-                )
-                comments.append(comment)
-                if created_at is not None:
-                    dated.append((comment, created_at))
+            self.add_comments(layer_id, planned, spans, comments, dated)
         self.save_comments(comments, dated)
 
 

@@ -205,16 +205,7 @@ class _Writer:
         changes: list[Change] = []
         for (layer, planned), spans, events in zip(layers, span_ids, event_ids, strict=True):
             layer.document_id = layer.document.pk  # the document has its id by now
-            for text, author, span_key, created_at in planned.comments:
-                comment = Comment(
-                    layer=layer,
-                    span_id=spans[span_key] if span_key else None,
-                    author_id=self.user_ids[author] if author else None,
-                    text=text,
-                )
-                comments.append(comment)
-                if created_at is not None:
-                    dated.append((comment, created_at))
+            self.add_comments(layer.pk, planned, spans, comments, dated)
             changes.append(
                 Change(
                     document_id=layer.document_id,
@@ -231,6 +222,27 @@ class _Writer:
                 )
             )
         return comments, dated, changes
+
+    def add_comments(
+        self,
+        layer_id: int,
+        planned: PlannedLayer,
+        span_ids: dict[str, int],
+        comments: list[Comment],
+        dated: list[tuple[Comment, datetime]],
+    ) -> None:
+        """Add to `comments` the layer's comments, unsaved, and to `dated` those with an
+        exported time; the layer and its spans have their ids (`span_ids`, by key)."""
+        for text, author, span_key, created_at in planned.comments:
+            comment = Comment(
+                layer_id=layer_id,
+                span_id=span_ids[span_key] if span_key else None,
+                author_id=self.user_ids[author] if author else None,
+                text=text,
+            )
+            comments.append(comment)
+            if created_at is not None:
+                dated.append((comment, created_at))
 
     def save_comments(self, comments: list[Comment], dated: list[tuple[Comment, datetime]]) -> None:
         Comment.objects.bulk_create(comments, batch_size=BATCH_SIZE)
