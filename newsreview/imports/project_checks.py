@@ -77,10 +77,15 @@ class ProjectChecks:
         by_checksum = {p.document.checksum: p for p in chunk if not p.document.external_id}
         if not by_checksum:
             return
+        found = list(
+            Document.objects.filter(
+                project=self.project, checksum__in=list(by_checksum)
+            ).values_list("checksum", "pk")
+        )
+        if not found:
+            return  # nearly always: the batch's own ids are only gathered when needed
         ours = {p.document.pk for p in self.planned if p.document.pk is not None}
-        for checksum, pk in Document.objects.filter(
-            project=self.project, checksum__in=list(by_checksum)
-        ).values_list("checksum", "pk"):
+        for checksum, pk in found:
             if pk in ours:
                 continue
             planned = by_checksum[checksum]
