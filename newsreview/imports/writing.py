@@ -141,13 +141,6 @@ def _add_user_ids(planned: list[PlannedDocument], user_ids: dict[str, int]) -> l
     return list(found.values())
 
 
-def _user_ids(planned: list[PlannedDocument]) -> dict[str, int]:
-    """The ids of the users the batch names, as `_add_user_ids`."""
-    user_ids: dict[str, int] = {}
-    _add_user_ids(planned, user_ids)
-    return user_ids
-
-
 def _create_inactive_user(username: str) -> int:
     # Restored annotators and comment authors cannot log in until a manager acts.
     user = User(username=username, is_active=False)

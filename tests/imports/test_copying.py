@@ -191,7 +191,8 @@ def test_copy_lines_store_what_bulk_create_stores_with_tabs_backslashes_and_astr
             if through_copy:
                 writing.write(project=project, planned=planned, result=result, by=by, progress=None)
             else:
-                user_ids = writing._user_ids(planned)
+                user_ids: dict[str, int] = {}
+                writing._add_user_ids(planned, user_ids)
                 writing._Writer(
                     user_ids=user_ids, by_id=by.pk, format_name=result.format
                 ).write_chunk(planned)
