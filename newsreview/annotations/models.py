@@ -305,8 +305,15 @@ class Change(models.Model):
     Undo and redo read it back, so it also carries their state."""
 
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="changes")
+    # No index of its own: change_layer_user_idx (layer, user, -id) serves every lookup
+    # by layer, and every write (each action, each imported layer) would maintain both.
     layer = models.ForeignKey(
-        AnnotationLayer, on_delete=models.CASCADE, null=True, blank=True, related_name="changes"
+        AnnotationLayer,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="changes",
+        db_index=False,
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
