@@ -15,10 +15,10 @@ of the tables within the transaction does not matter to either.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
+from functools import cache, wraps
 from types import TracebackType
 from typing import Any
 
@@ -43,6 +43,19 @@ from .writing import _Writer
 Row = tuple[Any, ...]
 
 
+def _database_errors(method: Callable[..., Any]) -> Callable[..., Any]:
+    """psycopg's errors as Django's (DatabaseError, IntegrityError…), as for any query: the
+    COPY goes through psycopg's own cursor, where Django does not translate them, and a
+    refused row would otherwise escape the import's `except DatabaseError`."""
+
+    @wraps(method)
+    def wrapped(self: CopyStream, *args: Any, **kwargs: Any) -> Any:
+        with connections[connection.alias].wrap_database_errors:
+            return method(self, *args, **kwargs)
+
+    return wrapped
+
+
 class CopyStream:
     """COPY into one table after another, each COPY left open until the next statement:
     `send` closes the open one (waiting for PostgreSQL to finish it) and opens the next;
@@ -63,6 +76,7 @@ class CopyStream:
     ) -> None:
         self.close(kind, error, trace)
 
+    @_database_errors
     def send(
         self,
         model: type[Model],
@@ -79,6 +93,7 @@ class CopyStream:
             for row in rows:
                 copy.write_row(row)
 
+    @_database_errors
     def send_lines(self, model: type[Model], names: Sequence[str], lines: list[str]) -> None:
         """COPY `lines`, rows already in COPY's text format (`line`), into the model's
         table, values for the fields `names` in that order. For the tables with the most
@@ -113,6 +128,7 @@ class CopyStream:
         self._open = (context, cursor)
         return copy
 
+    @_database_errors
     def close(
         self,
         kind: type[BaseException] | None = None,

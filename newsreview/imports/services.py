@@ -186,13 +186,18 @@ def _check_and_write(
     every problem; then the transaction rolls back. True if the batch was saved."""
     chunks = validator.chunks()
     total = len(validator.parsed.documents)
+    unchecked: list[list[PlannedDocument]] = []  # a chunk whose project checks are to run
     try:
         with transaction.atomic():
             writer = BatchWriter(project=project, by=by, format_name=result.format)
             try:
                 for chunk in chunks:
-                    writer.pause()  # the chunk's checks query the project
+                    unchecked = [chunk]
+                    # The chunk's checks query the project: PostgreSQL finishes storing
+                    # the last chunk first, and may refuse it here.
+                    writer.pause()
                     validator.check_chunk(chunk)
+                    unchecked = []
                     if not result.errors:
                         writer.write(chunk)
                     if progress:
@@ -217,7 +222,7 @@ def _check_and_write(
                 _("the database refused the import, nothing was saved: %(e)s") % {"e": error},
             )
         )
-        for chunk in chunks:  # the rest of the report
+        for chunk in [*unchecked, *chunks]:  # the rest of the report
             validator.check_chunk(chunk)
         validator.finish()
         return False

@@ -150,3 +150,37 @@ def test_progress_reports_saving_as_chunks_are_written_then_checking_after_a_pro
     bad = [record(n, label="NOPE" if n == 11 else "PERS") for n in range(11, 16)]
     assert not run(project, write("bad.jsonl", bad), progress=lambda *s: seen.append(s)).saved
     assert seen == [("parse", 0, 1), ("validate", 2, 5), ("validate", 4, 5), ("validate", 5, 5)]
+
+
+def test_a_database_refusal_mid_batch_saves_nothing_and_the_report_goes_on(project, write):
+    """A rule only the database knows (here a constraint this test adds) refuses chunk 2
+    as PostgreSQL stores it; the chunks after it are still checked, the one whose checks
+    were about to run included."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "ALTER TABLE annotations_span ADD CONSTRAINT test_refused CHECK (text <> 'باريس')"
+            )
+        else:
+            cursor.execute(
+                "CREATE TRIGGER test_refused BEFORE INSERT ON annotations_span "
+                "WHEN NEW.text = 'باريس' BEGIN SELECT RAISE(ABORT, 'test_refused'); END"
+            )
+    DocumentFactory(project=project, external_id="doc-6")
+    records = [record(n) for n in range(1, 8)]
+    records[2]["entities"].append(
+        {"id": "e2", "label": "GPE", "start": 65, "end": 70, "text": "باريس"}
+    )
+    records[6] = record(7, label="NOPE")
+    before = row_counts()
+    result = run(project, write("batch.jsonl", records))
+    assert not result.saved
+    messages = [str(e) for e in result.errors]
+    assert len(messages) == 3, messages
+    assert "the database refused the import, nothing was saved" in messages[0]
+    assert "test_refused" in messages[0]
+    assert "line 6" in messages[1] and "“doc-6” already exists" in messages[1]
+    assert "line 7" in messages[2] and "no label “NOPE”" in messages[2]
+    assert row_counts() == before
