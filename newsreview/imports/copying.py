@@ -195,7 +195,7 @@ class CopyWriter(_Writer):
         )
         stream.send(Document, names, document_rows, extra_columns=["search_text"])
         # While PostgreSQL stores the documents: every other row of the chunk.
-        rows = _Rows(now=timezone.now())
+        rows = _Rows(stamp=timezone.now().isoformat())
         layers = self._layer_lines(chunk, rows)
         self._annotation_lines(layers, rows)
         self._change_lines(layers, rows)
@@ -330,8 +330,7 @@ _Layer = tuple[int, Document, int | None, PlannedLayer]
 class _Rows:
     """One chunk's lines of COPY text, table by table."""
 
-    now: datetime
-    stamp: str = ""
+    stamp: str  # when: the chunk's rows share one time, as bulk_create stamps them
     layers: list[str] = field(default_factory=list)
     spans: list[str] = field(default_factory=list)
     events: list[str] = field(default_factory=list)
@@ -339,9 +338,6 @@ class _Rows:
     changes: list[str] = field(default_factory=list)
     span_ids: list[dict[str, int]] = field(default_factory=list)  # per layer, by key
     event_ids: list[dict[str, int]] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self.stamp = self.now.isoformat()
 
 
 # The columns of each table's lines, in order. tests/imports/test_copying.py holds them to

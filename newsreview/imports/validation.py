@@ -47,7 +47,7 @@ CHUNK_DOCUMENTS = 1000
 
 class Validator(ProjectChecks):
     """Checks every document of a parsed batch, recording each problem in `result`, and
-    returns the plan that `writing.write` carries out when there is none."""
+    returns the plan; an import writes it chunk by chunk (services._check_and_write)."""
 
     def __init__(
         self,

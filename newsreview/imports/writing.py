@@ -32,8 +32,6 @@ from newsreview.projects.models import Project
 
 from . import references
 from .plans import PlannedDocument, PlannedLayer
-from .results import ImportResult, Progress
-from .validation import CHUNK_DOCUMENTS
 
 # Rows per INSERT.
 BATCH_SIZE = 2000
@@ -47,7 +45,6 @@ class BatchWriter:
     other query, `finish` once the whole batch is written."""
 
     def __init__(self, *, project: Project, by: User | None, format_name: str) -> None:
-        self.project = project
         self.by_id = by.pk if by is not None else None
         self.user_ids: dict[str, int] = {}
         self.document_ids: list[int] = []
@@ -97,28 +94,6 @@ class BatchWriter:
         else:
             # Queued in this transaction: the task exists exactly when the documents do.
             index_pending_documents.enqueue()
-
-
-def write(
-    *,
-    project: Project,
-    planned: list[PlannedDocument],
-    result: ImportResult,
-    by: User | None,
-    progress: Progress | None,
-) -> None:
-    """Create everything `planned` describes; the caller holds the transaction."""
-    writer = BatchWriter(project=project, by=by, format_name=result.format)
-    try:
-        for offset in range(0, len(planned), CHUNK_DOCUMENTS):
-            chunk = planned[offset : offset + CHUNK_DOCUMENTS]
-            writer.write(chunk)
-            if progress:
-                progress("write", offset + len(chunk), len(planned))
-    except BaseException as error:
-        writer.abort(error)
-        raise
-    writer.finish()
 
 
 def _add_user_ids(planned: list[PlannedDocument], user_ids: dict[str, int]) -> list[int]:

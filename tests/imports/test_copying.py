@@ -189,7 +189,9 @@ def test_copy_lines_store_what_bulk_create_stores_with_tabs_backslashes_and_astr
         assert not result.errors, result.error_report()
         with transaction.atomic():
             if through_copy:
-                writing.write(project=project, planned=planned, result=result, by=by, progress=None)
+                writer = writing.BatchWriter(project=project, by=by, format_name=result.format)
+                writer.write(planned)
+                writer.finish()
             else:
                 user_ids: dict[str, int] = {}
                 writing._add_user_ids(planned, user_ids)

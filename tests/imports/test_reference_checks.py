@@ -140,7 +140,9 @@ def test_a_label_deleted_between_checking_and_writing_refuses_the_whole_import(p
     # The manager deletes GPE meanwhile (no span uses it yet, so nothing protects it).
     EntityType.objects.filter(schema=project.schema, key="GPE").delete()
     with pytest.raises(IntegrityError, match="no longer exists"), transaction.atomic():
-        writing.write(project=project, planned=planned, result=result, by=None, progress=None)
+        writer = writing.BatchWriter(project=project, by=None, format_name=result.format)
+        writer.write(planned)
+        writer.finish()
     assert row_counts() == counts
     assert replication_role() == "origin"
     # The same file through the front door now says what is wrong, and saves nothing.
