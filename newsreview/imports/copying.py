@@ -393,7 +393,16 @@ def _needs_escape(value: str) -> bool:
 def escape(value: str) -> str:
     """`value` as a field of COPY's text format: backslash, tab, line feed and carriage
     return escaped (PostgreSQL's COPY, "Text Format")."""
-    return value.translate(_ESCAPES) if _needs_escape(value) else value
+    if not _needs_escape(value):
+        return value
+    # replace, not str.translate: translate looks every character of a non-ASCII text up
+    # in its table, 60 times slower on an Arabic paragraph.
+    return (
+        value.replace("\\", "\\\\")  # first: the escapes below add backslashes
+        .replace("\t", "\\t")
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+    )
 
 
 def line(*values: str | int | bool | None) -> str:

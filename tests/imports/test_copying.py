@@ -70,6 +70,8 @@ def _tricky_record(document_id: str) -> dict:
             "title": "عنوان\tمع جدولة \\ و«اقتباس»",
             "text": TRICKY,
             "metadata": {"مصدر": 'وكالة \\ "س"\t1'},
+            "published_on": "2026-03-05",
+            "source_url": "https://example.org/خبر?a=1&b=\\t",
         },
         "project": "news",
         "layer": "annotator",
