@@ -13,7 +13,7 @@ missing from it, `phantom_writes` rows it holds that nobody was told were writte
 `--fault` (make faulttest) stops PostgreSQL for 10 s in the middle (`pg_ctlcluster …
 stop`, then `start`). It never touches the machine's shared cluster: it uses its own
 cluster (`newsreview_fault`, created on first use with pg_createcluster on a free port;
-needs root or the postgres user). Requests in the gap must get 503s; after the database
+needs root or the postgres user), stopped again when the run ends. Requests in the gap must get 503s; after the database
 returns, the app must answer again without a restart (`recovery_s`: from PostgreSQL
 accepting connections to the first successful answer that needed it). A write whose
 answer was a 503 or was lost is not acknowledged: the client reloads the page and goes
@@ -545,7 +545,14 @@ def main() -> dict:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--fault", action="store_true", help="stop PostgreSQL for 10 s")
     options = parser.parse_args()
+    try:
+        return run(options)
+    finally:
+        if options.fault:
+            _pg_ctl("stop")  # the dedicated cluster (kept for next time): nothing left running
 
+
+def run(options: argparse.Namespace) -> dict:
     if options.fault:
         database_url = fault_cluster_url()
     else:
