@@ -232,7 +232,8 @@ def main() -> dict:
         "seconds": round(seconds, 2),
         "documents_per_second": round(count / seconds),
         "spans_per_second": round(result.spans / seconds),
-        # Until the first 1,000 documents are written: parsing, checking, first write.
+        # Until the first chunk (validation.CHUNK_DOCUMENTS) is written: parsing,
+        # checking, first write.
         "seconds_to_first_chunk": round(stages.get("write", seconds), 2),
         # This process only (the database server works in parallel): with other work
         # on the machine, wall time rises but this figure stays put.

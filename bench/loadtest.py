@@ -13,11 +13,11 @@ missing from it, `phantom_writes` rows it holds that nobody was told were writte
 `--fault` (make faulttest) stops PostgreSQL for 10 s in the middle (`pg_ctlcluster …
 stop`, then `start`). It never touches the machine's shared cluster: it uses its own
 cluster (`newsreview_fault`, created on first use with pg_createcluster on a free port;
-needs root or the postgres user), stopped again when the run ends. Requests in the gap must get 503s; after the database
-returns, the app must answer again without a restart (`recovery_s`: from PostgreSQL
-accepting connections to the first successful answer that needed it). A write whose
-answer was a 503 or was lost is not acknowledged: the client reloads the page and goes
-on from what the server shows, as the workspace does.
+needs root or the postgres user), stopped again when the run ends. Requests in the gap
+must get 503s; after the database returns, the app must answer again without a restart
+(`recovery_s`: from PostgreSQL accepting connections to the first successful answer that
+needed it). A write whose answer was a 503 or was lost is not acknowledged: the client
+reloads the page and goes on from what the server shows, as the workspace does.
 
 Prints requests/s, latency percentiles, errors by kind, and, last, one JSON object.
 Asserts nothing (targets are met in benchmarks, not tests).

@@ -5,7 +5,7 @@ type key first then an event type key as in `resolve_label`; offsets checked by 
 `check_offsets`; no exact duplicate in a layer; the text the file carries equals the
 document's slice; a role of the event type, filled by an allowed entity type, at most
 once unless it may repeat). Checks run on plain dicts and tuples: a few queries per chunk
-of 1,000 documents (project_checks.py), whatever the size of the documents. The plan of
+of 2,000 documents (project_checks.py), whatever the size of the documents. The plan of
 what passed is in plans.py.
 """
 
@@ -42,7 +42,10 @@ PRE = AnnotationLayer.Kind.PREANNOTATION.value
 NEW = AnnotationLayer.Status.NEW.value
 IN_PROGRESS = AnnotationLayer.Status.IN_PROGRESS.value
 # Documents checked, then written, at a time (memory stays bounded for big corpora).
-CHUNK_DOCUMENTS = 1000
+# 2,000 rather than 1,000: half the round trips and COPY statements per import, 10 %
+# faster (bench/bench_import.py, the two alternated: 2.83 s against 3.13 s for 10,000
+# documents) for 15 MB more; 4,000 gained nothing more.
+CHUNK_DOCUMENTS = 2000
 
 
 class Validator(ProjectChecks):
