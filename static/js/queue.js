@@ -14,7 +14,8 @@
 //   layer (annotations.AppliedAction): a retry whose first answer was lost is answered
 //   with the current view, never applied twice.
 // - Failures: no answer (30 s at most), or a 502/503/504, is retried with back-off (0.5 s
-//   doubling to 8 s) while an indicator says how many changes are not saved yet, and
+//   doubling to 8 s) while an indicator says how many changes are not saved yet (and a
+//   503's short plain-text reason is shown in #problems until the next answer), and
 //   leaving the page asks first; a 500 is retried twice, then reported. A refused action
 //   (4xx) is dropped, its mark removed, its reason shown in #problems. A conflict (409:
 //   another tab or person changed the layer) swaps in the fresh view, and that action and
@@ -155,6 +156,10 @@ async function pump() {
   const transient = !response || response.status >= 502;
   action.attempts = (action.attempts || 0) + 1;
   if (transient || (response.status >= 500 && action.attempts < SERVER_ERROR_ATTEMPTS)) {
+    // The server's own short words (the 503 sent while the database is unreachable) go to
+    // #problems until an answer replaces them: not kept after it, unlike a refusal's reason.
+    const plain = (response?.headers.get("Content-Type") || "").startsWith("text/plain");
+    if (response?.status === 503 && plain && html.length < 300) writeProblem(html);
     retry();
     return;
   }

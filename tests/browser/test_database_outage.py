@@ -1,7 +1,8 @@
 """In real Chromium against real gunicorn, while the database is unreachable: an htmx
 request shows the server's short 503 message in #problems; a workspace action is kept
-(its mark drawn, "not saved, retrying" shown, nothing stored) and, once the database is
-back, saved exactly once by the same page without a reload."""
+(its mark drawn, "not saved, retrying" and the server's 503 message shown, nothing stored)
+and, once the database is back, saved exactly once by the same page without a reload, the
+message gone."""
 
 from __future__ import annotations
 
@@ -30,6 +31,8 @@ SELECT = """([start, end]) => {
   root.focus();
   getSelection().setBaseAndExtent(...at(start), ...at(end));
 }"""
+
+SHOWS_MESSAGE = "(text) => document.getElementById('problems').textContent.includes(text)"
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -76,10 +79,16 @@ def test_outage_shows_the_503_and_the_workspace_saves_the_action_once_the_databa
         relay.cut()
         # This test is about the outage, not selecting: select [start, end) directly.
         page.evaluate(SELECT, [start, start + 6])
+        # The selection's label suggestions (an htmx read) meet the 503 first; cleared, so
+        # that what follows can only come from the queue's own retries.
+        page.wait_for_function(SHOWS_MESSAGE, arg=MESSAGE)
+        page.evaluate("document.getElementById('problems').replaceChildren()")
         page.keyboard.press("p")
         # The queue keeps the action and retries it (a 503 is transient): nothing stored.
         page.wait_for_selector("#save-state.save-state--failing")
         assert page.locator("[data-pending]").count() >= 1
+        # The server's reason, not only "retrying", is in the workspace's problems area.
+        page.wait_for_function(SHOWS_MESSAGE, arg=MESSAGE)
         assert not Span.objects.exists()
 
         relay.restore()
@@ -87,6 +96,8 @@ def test_outage_shows_the_503_and_the_workspace_saves_the_action_once_the_databa
         page.wait_for_selector("#save-state", state="hidden", timeout=30_000)
         wait_for_spans(page, 1)
         assert page.evaluate("window.__noReload") is True
+        # The saved answer replaces the outage message: it no longer says anything is wrong.
+        assert MESSAGE not in page.locator("#problems").text_content()
     finally:
         stop(server)
         relay.close()
