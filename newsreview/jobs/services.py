@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+import uuid
 from collections.abc import Callable
 from datetime import timedelta
 from typing import IO, Any
@@ -24,6 +25,9 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_tasks.base import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from newsreview.accounts.models import User
 from newsreview.projects.models import Project
@@ -165,22 +169,65 @@ def last_sign_of_life(job: Job) -> float:
     return max(float(state.get("at") or 0), started)
 
 
+INTERRUPTED = gettext_lazy(
+    "The job was interrupted (its worker stopped) and nothing was saved. Start it again."
+)
+
+
 def fail_stale_jobs(jobs: Any = None) -> int:
-    """Mark running jobs whose worker stopped answering as failed; how many."""
+    """Mark as failed, with a message, the jobs a worker left behind; how many.
+
+    - Running jobs silent for NEWSREVIEW_JOB_STALE_SECONDS: their worker stopped.
+    - Queued jobs whose task the queue has already handed out: its worker stopped before
+      the job began (taken longer ago than that), or the task ended without running it
+      (its code failed to load, the claim met a database error). Nothing would ever run
+      them, and "waiting for a worker" would be shown for ever. A queued job whose task
+      is still waiting (or a job whose task row is not there, as with the immediate
+      backend) is left alone.
+    """
     limit = time.time() - settings.NEWSREVIEW_JOB_STALE_SECONDS
-    running = (jobs if jobs is not None else Job.objects).filter(status=Job.Status.RUNNING)
-    count = 0
-    for job in running:
-        if last_sign_of_life(job) < limit:
-            fail_job(
-                job,
-                _(
-                    "The job was interrupted (its worker stopped) and nothing was saved. "
-                    "Start it again."
-                ),
-            )
-            count += 1
-    return count
+    base = jobs if jobs is not None else Job.objects
+    # One query for both kinds, as the pages that call this keep a constant query count.
+    unfinished = list(base.filter(status__in=[Job.Status.RUNNING, Job.Status.QUEUED]))
+    stale = [
+        job
+        for job in unfinished
+        if job.status == Job.Status.RUNNING and last_sign_of_life(job) < limit
+    ]
+    stale += _queued_jobs_left_behind(
+        [job for job in unfinished if job.status == Job.Status.QUEUED], limit
+    )
+    failed = 0
+    for job in stale:
+        # Only if it is still as read: a job that moved on meanwhile was not left behind.
+        failed += Job.objects.filter(pk=job.pk, status=job.status).update(
+            status=Job.Status.FAILED, message=str(INTERRUPTED), finished_at=timezone.now()
+        )
+    return failed
+
+
+def _queued_jobs_left_behind(queued: list[Job], limit: float) -> list[Job]:
+    tasks = {}
+    for job in queued:
+        try:
+            tasks[uuid.UUID(job.task_id)] = job
+        except ValueError:
+            continue  # not queued through the database backend
+    if not tasks:
+        return []
+    left = []
+    for task_id, status, started_at in DBTaskResult.objects.filter(id__in=list(tasks)).values_list(
+        "id", "status", "started_at"
+    ):
+        taken_long_ago = (
+            status == TaskResultStatus.RUNNING
+            and started_at is not None
+            and started_at.timestamp() < limit
+        )
+        ended = status in (TaskResultStatus.SUCCESSFUL, TaskResultStatus.FAILED)
+        if taken_long_ago or ended:
+            left.append(tasks[task_id])
+    return left
 
 
 def remove_old_jobs() -> int:

@@ -10,10 +10,12 @@ from datetime import timedelta
 import pytest
 from django.core.files.storage import default_storage
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
+from newsreview.exports.tasks import export_project
 from newsreview.jobs import services
 from newsreview.jobs.models import Job
-from tests.factories import JobFactory
+from tests.factories import JobFactory, MembershipFactory
 
 
 @pytest.mark.django_db
@@ -88,6 +90,54 @@ def test_a_running_job_silent_for_too_long_is_marked_failed_not_left_running(set
         status = job.status
         job.refresh_from_db()
         assert job.status == status
+
+
+def _queued_on_the_database_backend(settings, count: int) -> list[Job]:
+    """`count` jobs queued as the app queues them (start_job), on django-tasks-db's table."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    manager = MembershipFactory(role="manager")
+    return [
+        services.start_job(
+            user=manager.user,
+            project=manager.project,
+            kind=Job.Kind.EXPORT,
+            title=f"export {n}",
+            params={},
+            task=export_project,
+        )
+        for n in range(count)
+    ]
+
+
+@pytest.mark.django_db
+def test_a_queued_job_whose_task_a_dead_worker_took_is_failed_not_left_waiting(settings):
+    settings.NEWSREVIEW_JOB_STALE_SECONDS = 60
+    taken_long_ago, taken_now, waiting = _queued_on_the_database_backend(settings, 3)
+    DBTaskResult.objects.filter(id=taken_long_ago.task_id).update(
+        status="RUNNING", started_at=timezone.now() - timedelta(minutes=5)
+    )
+    DBTaskResult.objects.filter(id=taken_now.task_id).update(
+        status="RUNNING", started_at=timezone.now()
+    )
+
+    assert services.fail_stale_jobs() == 1
+
+    taken_long_ago.refresh_from_db()
+    assert taken_long_ago.status == "failed" and "interrupted" in taken_long_ago.message
+    for job in (taken_now, waiting):  # its worker may still claim it; no worker yet
+        job.refresh_from_db()
+        assert job.status == "queued"
+
+
+@pytest.mark.django_db
+def test_a_queued_job_whose_task_ended_without_running_it_is_failed(settings):
+    failed_task, finished_task = _queued_on_the_database_backend(settings, 2)
+    DBTaskResult.objects.filter(id=failed_task.task_id).update(status="FAILED")
+    DBTaskResult.objects.filter(id=finished_task.task_id).update(status="SUCCESSFUL")
+
+    assert services.fail_stale_jobs(Job.objects.filter(user=failed_task.user)) == 2
+
+    assert set(Job.objects.values_list("status", flat=True)) == {"failed"}
 
 
 @pytest.mark.django_db
