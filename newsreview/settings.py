@@ -40,6 +40,9 @@ def _secret_key() -> str:
 
 DEBUG = env_bool("DEBUG")
 SECRET_KEY = _secret_key()
+# Read by the deploy checks (core/checks.py): a key kept in one server's var/ differs
+# from the next server's, and each would refuse the other's sessions.
+NEWSREVIEW_SECRET_KEY_FROM_VAR = not os.environ.get("SECRET_KEY")
 ALLOWED_HOSTS = [
     h.strip()
     for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
