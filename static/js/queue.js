@@ -45,6 +45,7 @@ const docText = () => document.querySelector("[data-doc-text]");
 const workspace = () => document.querySelector("[data-annotate]");
 const message = (name) => workspace()?.dataset[name] || "";
 const isPendingId = (value) => /^p\d+$/.test(value);
+const isPlainText = (response) => (response?.headers.get("Content-Type") || "").startsWith("text/plain");
 
 export const unsavedCount = () => queue.length + setAside.length;
 
@@ -158,8 +159,7 @@ async function pump() {
   if (transient || (response.status >= 500 && action.attempts < SERVER_ERROR_ATTEMPTS)) {
     // The server's own short words (the 503 sent while the database is unreachable) go to
     // #problems until an answer replaces them: not kept after it, unlike a refusal's reason.
-    const plain = (response?.headers.get("Content-Type") || "").startsWith("text/plain");
-    if (response?.status === 503 && plain && html.length < 300) writeProblem(html);
+    if (response?.status === 503 && isPlainText(response) && html.length < 300) writeProblem(html);
     retry();
     return;
   }
@@ -195,9 +195,8 @@ function answered(action, response, html) {
   // The conflicting action and everything after it were not saved: kept to send again.
   if (response.status === 409) setAside.push(action, ...queue.splice(0));
   const swappable = response.ok || response.status === 409 || response.status === 422;
-  const plain = (response.headers.get("Content-Type") || "").startsWith("text/plain");
   if (!swappable) {
-    const short = plain && html.length < 300 && response.status < 500;
+    const short = isPlainText(response) && html.length < 300 && response.status < 500;
     showProblem(short ? html : `${message("msgFailed")} ${response.status}`);
   }
   const swap = () => {
