@@ -153,10 +153,13 @@ def finish_job(
     )
 
 
-def fail_job(job: Job, message: str) -> None:
-    Job.objects.filter(pk=job.pk).exclude(status=Job.Status.DONE).update(
-        status=Job.Status.FAILED, message=message, finished_at=timezone.now()
-    )
+def fail_job(job: Job, message: str, *, only_if: str | None = None) -> int:
+    """Mark `job` failed with `message` (never a job already done); with `only_if`, only
+    while its status is still that one. 1 if it was marked, else 0."""
+    jobs = Job.objects.filter(pk=job.pk).exclude(status=Job.Status.DONE)
+    if only_if is not None:
+        jobs = jobs.filter(status=only_if)
+    return jobs.update(status=Job.Status.FAILED, message=message, finished_at=timezone.now())
 
 
 def last_sign_of_life(job: Job) -> float:
@@ -197,13 +200,8 @@ def fail_stale_jobs(jobs: Any = None) -> int:
     stale += _queued_jobs_left_behind(
         [job for job in unfinished if job.status == Job.Status.QUEUED], limit
     )
-    failed = 0
-    for job in stale:
-        # Only if it is still as read: a job that moved on meanwhile was not left behind.
-        failed += Job.objects.filter(pk=job.pk, status=job.status).update(
-            status=Job.Status.FAILED, message=str(INTERRUPTED), finished_at=timezone.now()
-        )
-    return failed
+    # Only while still as read: a job that moved on meanwhile was not left behind.
+    return sum(fail_job(job, str(INTERRUPTED), only_if=job.status) for job in stale)
 
 
 def _queued_jobs_left_behind(queued: list[Job], limit: float) -> list[Job]:

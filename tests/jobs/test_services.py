@@ -141,6 +141,23 @@ def test_a_queued_job_whose_task_ended_without_running_it_is_failed(settings):
 
 
 @pytest.mark.django_db
+def test_a_job_that_moved_on_since_the_sweep_read_it_keeps_its_state():
+    """The sweep fails a job only while its status is still the one it read: a queued job
+    a worker began meanwhile, or a job that finished, is left as it is."""
+    began = JobFactory(running=True)
+    done = JobFactory(status=Job.Status.DONE, message="42 documents")
+
+    assert services.fail_job(began, "gone", only_if=Job.Status.QUEUED) == 0
+    assert services.fail_job(done, "gone") == 0
+    assert services.fail_job(began, "gone", only_if=Job.Status.RUNNING) == 1
+
+    began.refresh_from_db()
+    done.refresh_from_db()
+    assert (began.status, began.message) == ("failed", "gone")
+    assert (done.status, done.message) == ("done", "42 documents")
+
+
+@pytest.mark.django_db
 def test_finished_jobs_older_than_the_keep_time_go_with_their_files(settings):
     settings.NEWSREVIEW_JOB_KEEP_DAYS = 7
     old = JobFactory()
